@@ -1,0 +1,1 @@
+"""Instructor tooling for gdlab, built on nbgrader's own API."""

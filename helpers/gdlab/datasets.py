@@ -1,0 +1,36 @@
+"""Seeded synthetic data sets for the course's experiments."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gdlab._checks import check_positive_number
+from gdlab._random import check_count, check_seed
+
+
+class Regression(NamedTuple):
+    """A linear-regression data set: features X (n×dim), targets y (n,) and the weights w_true that made them."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w_true: np.ndarray
+
+
+def make_regression(n: int = 200, dim: int = 5, noise: float = 0.5, seed: int | None = 0,
+                    scales: Any = None) -> Regression:
+    """y = X·w_true + noise·ε with standard-normal X (times `scales` per feature), w_true and ε, all from `seed` (introduced in 08-stochastic)."""
+    n, dim = check_count(n, "n"), check_count(dim, "dim")
+    noise = check_positive_number(noise, "noise", allow_zero=True)
+    rng = np.random.default_rng(check_seed(seed))
+    if scales is None:
+        scale = np.ones(dim)
+    else:
+        scale = np.broadcast_to(np.asarray(scales, dtype=float), (dim,)).copy()
+        if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+            raise ValueError(f"scales must be finite numbers > 0, one per feature, got {scales!r}")
+    X = rng.standard_normal((n, dim)) * scale
+    w_true = rng.standard_normal(dim)
+    y = X @ w_true + noise * rng.standard_normal(n)
+    return Regression(X, y, w_true)

@@ -1,0 +1,90 @@
+"""Quadratic losses 0.5·(w-c)ᵀH(w-c): the model problem of the whole course."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from gdlab.losses.base import Loss
+
+
+def _as_symmetric_matrix(H: Any) -> np.ndarray:
+    """Return H as a finite, square, symmetric float matrix, or raise naming what is wrong."""
+    if isinstance(H, numbers.Real) and not isinstance(H, bool):
+        H = [[H]]
+    try:
+        H = np.array(H, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"H must be a number or a square matrix of numbers, got {H!r}") from None
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
+        raise ValueError(f"H must be a square matrix (D×D), got shape {H.shape}")
+    if not np.all(np.isfinite(H)):
+        raise ValueError("H must contain only finite numbers")
+    if not np.allclose(H, H.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(H).max())):
+        raise ValueError("H must be symmetric (H == H.T)")
+    return (H + H.T) / 2
+
+
+class Quadratic(Loss):
+    """The loss 0.5·(w-c)ᵀH(w-c) for a symmetric H (introduced in 02-first-steps).
+
+    With one parameter (H of size 1×1, or a plain number) this is 0.5·h·(w-c)²,
+    whose second derivative is h everywhere. The centre defaults to the origin.
+    """
+
+    def __init__(self, H: Any, center: Any = None) -> None:
+        self.H = _as_symmetric_matrix(H)
+        self.dim = self.H.shape[0]
+        if center is None:
+            center = np.zeros(self.dim)
+        try:
+            c = np.array(center, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"center must be a number or an array of numbers, got {center!r}") from None
+        if self.dim == 1:
+            if c.size != 1:
+                raise ValueError(f"center must be a single number when H is 1×1, got shape {c.shape}")
+            c = c.reshape(())
+        elif c.shape != (self.dim,):
+            raise ValueError(f"center must have shape ({self.dim},) to match H, got shape {c.shape}")
+        if not np.all(np.isfinite(c)):
+            raise ValueError("center must contain only finite numbers")
+        self.center = c
+        self.name = f"Quadratic(H={self.H.tolist()}, center={self.center.tolist()})"
+
+    @property
+    def curvatures(self) -> np.ndarray:
+        """The eigenvalues of H, smallest first: the curvature along each principal direction."""
+        return np.linalg.eigvalsh(self.H)
+
+    @property
+    def minimum(self) -> np.ndarray:
+        """The centre c, where the gradient vanishes (the minimum when H is positive definite)."""
+        return self.center
+
+    def value(self, w: Any) -> np.ndarray:
+        """0.5·(w-c)ᵀH(w-c) at each point of `w`."""
+        d = np.asarray(w, dtype=float) - self.center
+        if self.dim == 1:
+            return 0.5 * self.H[0, 0] * d * d
+        return 0.5 * np.einsum("...i,ij,...j->...", d, self.H, d)
+
+    def grad(self, w: Any) -> np.ndarray:
+        """H·(w-c) at each point of `w`."""
+        d = np.asarray(w, dtype=float) - self.center
+        if self.dim == 1:
+            return self.H[0, 0] * d
+        return d @ self.H
+
+    def hessian(self, w: Any = None) -> np.ndarray:
+        """H, the same at every point."""
+        return self.H.copy()
+
+
+def parabola(a: float = 1.0, center: float = 0.0) -> Quadratic:
+    """The one-parameter loss a·(w-center)², e.g. x² or (w-3)² (introduced in 01-slope)."""
+    loss = Quadratic([[2.0 * a]], center)
+    loss.name = f"{a:g}·(w-{center:g})²" if center else f"{a:g}·w²"
+    return loss

@@ -1,0 +1,58 @@
+"""Newton's method: the step −(H + λI)⁻¹·∇L, solved as a linear system, optionally damped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gdlab._checks import check_positive_number
+from gdlab.losses.base import Loss
+from gdlab.optim.trajectory import Trajectory, run
+
+
+def _solve(H: np.ndarray, g: np.ndarray, shift: float) -> np.ndarray:
+    """The solution d of (H + shift·I)·d = g, shaped like g; nan when the matrix is singular."""
+    g = np.asarray(g, dtype=float)
+    H = np.asarray(H, dtype=float).reshape(g.size, g.size) + shift * np.eye(g.size)
+    try:
+        return np.linalg.solve(H, g.reshape(g.size)).reshape(g.shape)
+    except np.linalg.LinAlgError:
+        return np.full(g.shape, np.nan)
+
+
+def newton(loss: Loss, w0: Any, steps: int, damping: Any = 1.0, shift: float = 0.0) -> Trajectory:
+    """Run `steps` Newton updates w ← w − damping·(H + shift·I)⁻¹·∇L(w) from w0 (introduced in 07-newton).
+
+    `damping` (a number or a schedule t -> damping) scales the step like a
+    learning rate and is recorded as the run's `lr`; `shift` λ ≥ 0 is the
+    Levenberg–Marquardt shift of the Hessian. The step is a linear solve,
+    never an explicit inverse. A singular H + λI stops the run like an
+    overflow (diverged=True from that step on).
+    """
+    shift = check_positive_number(shift, "shift", allow_zero=True)
+    if not callable(damping):
+        damping = check_positive_number(damping, "damping")
+
+    def update(t: int, w: np.ndarray, g: np.ndarray, rate: float) -> np.ndarray:
+        return w - rate * _solve(loss.hessian(w), g, shift)
+
+    return run(loss, w0, steps, damping, update)
+
+
+def determinant_learning_rate(hessian: Any) -> float:
+    """The scalar heuristic (det H)^(−1/D): one over the geometric mean of the eigenvalues of a positive-definite H (introduced in 07-newton)."""
+    try:
+        H = np.array(hessian, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"hessian must be a square matrix of numbers, got {hessian!r}") from None
+    if H.ndim == 0:
+        H = H.reshape(1, 1)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
+        raise ValueError(f"hessian must be a square (D×D) matrix, got shape {H.shape}")
+    if not np.all(np.isfinite(H)):
+        raise ValueError("hessian must contain only finite numbers")
+    sign, logdet = np.linalg.slogdet(H)
+    if sign <= 0 or np.any(np.linalg.eigvalsh((H + H.T) / 2) <= 0):
+        raise ValueError("hessian must be positive definite: (det H)^(−1/D) is a learning rate only at a minimum")
+    return float(np.exp(-logdet / H.shape[0]))

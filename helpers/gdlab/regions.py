@@ -1,0 +1,127 @@
+"""Where heavy-ball momentum converges on a quadratic: the factor per step for every (lr, β) at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gdlab._checks import check_point, check_positive_number, check_steps
+from gdlab.losses.base import Loss
+
+
+def _curvatures(h: Any) -> np.ndarray:
+    """Return curvatures as a 1-D float array of finite numbers > 0, or raise naming `h`."""
+    try:
+        arr = np.atleast_1d(np.array(h, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"h must be a curvature or an array of curvatures, got {h!r}") from None
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"h must be one or more finite curvatures > 0, got {h!r}")
+    return arr
+
+
+def _grid_values(values: Any, name: str, low: float, high: float | None, closed_high: bool = False) -> np.ndarray:
+    """Return an array of finite values with low < x (and x < high), or raise naming the argument."""
+    try:
+        arr = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {values!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite numbers")
+    if name == "beta":
+        if np.any(arr < low) or np.any(arr >= high):
+            raise ValueError(f"beta must be in [0, 1), got values from {arr.min()} to {arr.max()}")
+    elif np.any(arr <= low):
+        raise ValueError(f"{name} must contain only numbers > {low:g}")
+    return arr
+
+
+def momentum_matrix(lr: float, beta: float, h: float) -> np.ndarray:
+    """The 2×2 matrix taking (e_k, e_{k-1}) to (e_{k+1}, e_k) for heavy ball on curvature h (introduced in 05-momentum)."""
+    return np.array([[1.0 + beta - lr * h, -beta], [1.0, 0.0]])
+
+
+def momentum_factor(lr: Any, beta: Any, h: Any) -> np.ndarray:
+    """Spectral radius of the heavy-ball iteration per (lr, β), worst over the curvatures h; vectorised (introduced in 05-momentum).
+
+    lr and beta broadcast against each other; h is one curvature or several
+    (the result is the largest factor over them). Below 1 the error shrinks by
+    about this factor per step; above 1 the run diverges. beta = 0 gives plain
+    gradient descent, |1 - lr·h|.
+    """
+    lr = _grid_values(lr, "lr", 0.0, None)
+    beta = _grid_values(beta, "beta", 0.0, 1.0)
+    h = _curvatures(h)
+    lr, beta = np.broadcast_arrays(lr, beta)
+    # eigenvalues of [[1+β-a, -β], [1, 0]] solve λ² - (1+β-a)·λ + β = 0, with a = lr·h
+    trace = 1.0 + beta[..., None] - lr[..., None] * h
+    disc = trace * trace - 4.0 * beta[..., None]
+    root = np.sqrt(np.abs(disc))
+    real_pair = np.maximum(np.abs(trace + root), np.abs(trace - root)) / 2.0
+    complex_pair = np.sqrt(np.broadcast_to(beta[..., None], disc.shape))
+    factor = np.where(disc >= 0, real_pair, complex_pair)
+    return factor.max(axis=-1)
+
+
+def heavy_ball_edge(beta: Any, h: Any) -> np.ndarray:
+    """The largest learning rate at which heavy ball converges on curvature h: 2·(1+β)/h (introduced in 05-momentum)."""
+    beta = _grid_values(beta, "beta", 0.0, 1.0)
+    h = _curvatures(h)
+    return 2.0 * (1.0 + beta) / h.max()
+
+
+def best_momentum(h_min: float, h_max: float) -> tuple[float, float]:
+    """The heavy-ball (lr, β) fastest on curvatures in [h_min, h_max]: 4/(√h_max+√h_min)², ((√κ−1)/(√κ+1))² (introduced in 05-momentum)."""
+    h_min = check_positive_number(h_min, "h_min")
+    h_max = check_positive_number(h_max, "h_max")
+    if h_min > h_max:
+        raise ValueError(f"h_min must not exceed h_max, got {h_min} and {h_max}")
+    root_min, root_max = np.sqrt(h_min), np.sqrt(h_max)
+    lr = 4.0 / (root_max + root_min) ** 2
+    beta = ((root_max - root_min) / (root_max + root_min)) ** 2
+    return float(lr), float(beta)
+
+
+def best_momentum_factor(kappa: float) -> float:
+    """The error factor per step of heavy ball with the best (lr, β): (√κ−1)/(√κ+1) (introduced in 05-momentum)."""
+    kappa = check_positive_number(kappa, "kappa")
+    if kappa < 1:
+        raise ValueError(f"kappa = h_max/h_min must be at least 1, got {kappa}")
+    root = np.sqrt(kappa)
+    return float((root - 1.0) / (root + 1.0))
+
+
+def convergence_map(lrs: Any, betas: Any, h: Any) -> np.ndarray:
+    """The heavy-ball factor for every pair: rows are betas, columns are lrs (introduced in 05-momentum)."""
+    lrs = np.ravel(_grid_values(lrs, "lrs", 0.0, None))
+    betas = np.ravel(_grid_values(betas, "beta", 0.0, 1.0))
+    return momentum_factor(lrs[None, :], betas[:, None], h)
+
+
+def run_map(loss: Loss, w0: Any, lrs: Any, betas: Any, steps: int, nesterov: bool = False) -> np.ndarray:
+    """Distance to the minimum after `steps` momentum updates, for every (β, lr) pair at once (introduced in 05-momentum).
+
+    Rows are betas, columns are lrs, as in `convergence_map`. A run that
+    overflows gets distance inf. The distance is measured from
+    `loss.minimum`, so the loss needs one (a Quadratic has it).
+    """
+    steps = check_steps(steps)
+    start = check_point(w0, loss.dim)
+    lrs = np.ravel(_grid_values(lrs, "lrs", 0.0, None))
+    betas = np.ravel(_grid_values(betas, "beta", 0.0, 1.0))
+    if not hasattr(loss, "minimum"):
+        raise TypeError(f"loss must know its minimum (e.g. a Quadratic), got {type(loss).__name__}")
+    extra = (1,) * start.ndim
+    lr = lrs.reshape((1, -1) + extra)
+    beta = betas.reshape((-1, 1) + extra)
+    w = np.broadcast_to(start, (betas.size, lrs.size) + start.shape).copy()
+    v = np.zeros_like(w)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            g = loss.grad(w + beta * v) if nesterov else loss.grad(w)
+            v = beta * v - lr * g
+            w = w + v
+        err = (w - np.asarray(loss.minimum, dtype=float)).reshape(betas.size, lrs.size, -1)
+        dist = np.linalg.norm(err, axis=-1)
+    return np.where(np.isfinite(dist), dist, np.inf)

@@ -1,0 +1,110 @@
+"""Test helpers: a temporary nbgrader course built from this repository's solutions, and the wrong-answer tables."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from grading.course import ROOT, course_api, course_config
+from grading.submissions import answered, read
+
+WRONG_ANSWERS = Path(__file__).parent / "wrong_answers"
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A typical mistake: code that replaces one answer cell, the test cells it must fail, and the hint it must see."""
+
+    name: str
+    replaces: str
+    loses: tuple[str, ...]
+    hint: str
+    code: str
+
+
+def wrong_answers(assignment: str) -> list[WrongAnswer]:
+    """The wrong-answer table of an assignment (tests/wrong_answers/<id>.toml)."""
+    path = WRONG_ANSWERS / f"{assignment}.toml"
+    if not path.exists():
+        return []
+    rows = tomllib.loads(path.read_text())["wrong"]
+    return [WrongAnswer(r["name"], r["replaces"], tuple(r["loses"]), r["hint"], r["code"]) for r in rows]
+
+
+def rounds(assignment: str) -> list[list[WrongAnswer]]:
+    """Round k holds the k-th wrong answer of every answer cell, so one autograde checks several at once."""
+    by_cell: dict[str, list[WrongAnswer]] = {}
+    for wrong in wrong_answers(assignment):
+        by_cell.setdefault(wrong.replaces, []).append(wrong)
+    depth = max((len(v) for v in by_cell.values()), default=0)
+    return [[v[k] for v in by_cell.values() if k < len(v)] for k in range(depth)]
+
+
+def visible_text(page: str) -> str:
+    """The text of an HTML page, without tags and entities."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@dataclass
+class TempCourse:
+    """One assignment released into a temporary nbgrader course, ready to take and autograde submissions."""
+
+    root: Path
+    assignment: str
+    graded: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        shutil.copytree(ROOT / "solutions" / self.assignment, self.root / "solutions" / self.assignment)
+        self.api = course_api(self.root)
+        result = self.api.generate_assignment(self.assignment, force=True, create=True)
+        assert result["success"], result.get("error") or result.get("log")
+        self.source = read(self.root / "solutions" / self.assignment / f"{self.assignment}.ipynb")
+        self.released_path = self.root / "notebooks" / self.assignment / f"{self.assignment}.ipynb"
+        self.released = read(self.released_path)
+
+    def submit(self, student: str, nb) -> None:
+        """Place a notebook where nbgrader collects it from `student`."""
+        folder = self.root / "grading" / "submitted" / student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(folder / f"{self.assignment}.ipynb"))
+
+    def autograde(self, student: str) -> dict[str, tuple[float, float]]:
+        """Autograde a submission with nbgrader and return {grade_id: (score, max_score)}; cached per student."""
+        if student not in self.graded:
+            result = self.api.autograde(self.assignment, student, force=True, create=True)
+            assert result["success"], result.get("error") or result.get("log")
+            db_url = course_config(self.root).CourseDirectory.db_url
+            with Gradebook(db_url) as gradebook:
+                notebook = gradebook.find_submission_notebook(self.assignment, self.assignment, student)
+                self.graded[student] = {g.name: (g.score, g.max_score) for g in notebook.grades if g.auto_score is not None}
+        return self.graded[student]
+
+    def autograded_outputs(self, student: str) -> dict[str, str]:
+        """The text of every error a test cell printed in the autograded notebook, by grade_id."""
+        nb = read(self.root / "grading" / "autograded" / student / self.assignment / f"{self.assignment}.ipynb")
+        texts = {}
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id and cell.cell_type == "code":
+                texts[grade_id] = "\n".join(
+                    o.get("ename", "") + ": " + o.get("evalue", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"
+                )
+        return texts
+
+    def feedback(self, student: str) -> str:
+        """nbgrader's feedback page for the student, as visible text."""
+        result = self.api.generate_feedback(self.assignment, student)
+        assert result["success"], result.get("error") or result.get("log")
+        page = self.root / "grading" / "feedback" / student / self.assignment / f"{self.assignment}.html"
+        return visible_text(page.read_text())
+
+    def submission(self, replacements: dict[str, str] | None = None):
+        """The released notebook answered with the solutions, except the given replacements."""
+        return answered(self.released, self.source, replacements)

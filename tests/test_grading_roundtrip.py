@@ -1,0 +1,86 @@
+"""Does every graded exercise grade the way it should, through nbgrader's own autograde?
+
+For each assignment, in a temporary course: the solution scores full marks, the untouched
+student version scores zero on every autograded cell, and each typical wrong answer (the
+tables in tests/wrong_answers/) loses its points and shows its hint in the feedback.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coursekit import rounds, wrong_answers
+from grading.course import assignment_ids
+from grading.submissions import answer_cells
+
+pytestmark = pytest.mark.grading
+ASSIGNMENTS = assignment_ids()
+
+
+def per_assignment(values):
+    """Parametrise by assignment, keeping each assignment's tests on one xdist worker (they share a course)."""
+    return [pytest.param(*v, marks=pytest.mark.xdist_group(v[0]), id="-".join(map(str, v))) for v in values]
+
+
+@pytest.mark.parametrize("assignment", per_assignment([(a,) for a in ASSIGNMENTS]))
+def test_solution_scores_full_marks(temp_course, assignment):
+    """Does the instructor's solution earn every autograded point?"""
+    course = temp_course(assignment)
+    course.submit("solution", course.submission())
+    scores = course.autograde("solution")
+    assert scores, f"{assignment} has no autograded cells"
+    short = {cell: s for cell, s in scores.items() if s[0] != s[1]}
+    assert not short, f"the solution loses points on {short}: {course.autograded_outputs('solution')}"
+
+
+@pytest.mark.parametrize("assignment", per_assignment([(a,) for a in ASSIGNMENTS]))
+def test_untouched_scores_zero(temp_course, assignment):
+    """Does the untouched student version score zero on every autograded cell?"""
+    course = temp_course(assignment)
+    course.submit("untouched", course.released)
+    scores = course.autograde("untouched")
+    earned = {cell: s for cell, s in scores.items() if s[0] != 0}
+    assert not earned, f"the untouched notebook earns points on {earned}"
+
+
+@pytest.mark.parametrize("assignment", per_assignment([(a,) for a in ASSIGNMENTS]))
+def test_wrong_answer_table_covers_every_answer_cell(temp_course, assignment):
+    """Does every answer cell have typical wrong answers, naming cells that exist?"""
+    course = temp_course(assignment)
+    answers = {g for g, c in answer_cells(course.source).items() if c.cell_type == "code"}
+    graded = set(course.autograde("solution"))
+    table = wrong_answers(assignment)
+    assert table, f"tests/wrong_answers/{assignment}.toml is missing or empty"
+    for wrong in table:
+        assert wrong.replaces in answers, f"{wrong.name!r} replaces {wrong.replaces!r}, which is not an answer cell"
+        assert set(wrong.loses) <= graded, f"{wrong.name!r} names unknown test cells {set(wrong.loses) - graded}"
+        assert wrong.loses and wrong.hint.strip(), f"{wrong.name!r} must name the cells it loses and its hint"
+    uncovered = answers - {w.replaces for w in table}
+    assert not uncovered, f"answer cells without a typical wrong answer: {sorted(uncovered)}"
+
+
+@pytest.mark.parametrize(
+    "assignment, round_index",
+    per_assignment([(a, k) for a in ASSIGNMENTS for k in range(len(rounds(a)))]),
+)
+def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_index):
+    """Does each typical wrong answer lose exactly its cells' points, with its hint in the feedback?"""
+    course = temp_course(assignment)
+    batch = rounds(assignment)[round_index]
+    student = f"wrong-{round_index}"
+    course.submit(student, course.submission({w.replaces: w.code for w in batch}))
+    scores = course.autograde(student)
+    outputs = course.autograded_outputs(student)
+    feedback = course.feedback(student)
+    losing = set()
+    for wrong in batch:
+        losing |= set(wrong.loses)
+        for cell in wrong.loses:
+            assert scores[cell][0] == 0, f"{wrong.name!r} should score 0 on {cell}, got {scores[cell]}"
+        assert any(wrong.hint in outputs[cell] for cell in wrong.loses), (
+            f"{wrong.name!r}: no failing cell of {wrong.loses} printed the hint {wrong.hint!r}; they printed "
+            f"{ {c: outputs[c][-300:] for c in wrong.loses} }"
+        )
+        assert wrong.hint in feedback, f"{wrong.name!r}: the feedback page does not show the hint {wrong.hint!r}"
+    collateral = {c: s for c, s in scores.items() if c not in losing and s[0] != s[1]}
+    assert not collateral, f"round {round_index} also cost points on cells no wrong answer targets: {collateral}"
