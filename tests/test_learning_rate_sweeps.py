@@ -96,10 +96,10 @@ def test_largest_stable_rate_is_set_by_the_steepest_direction(h_small, kappa, se
     """On a rotated 2-D quadratic, do runs just below 2/h_max shrink and runs just above it grow?"""
     rng = np.random.default_rng(seed)
     curv = [h_small, h_small * kappa]
-    loss, _ = rotated_quadratic(rng, curv)
+    loss, q = rotated_quadratic(rng, curv)
     edge = largest_stable_rate(curv)
     assert edge == pytest.approx(2 / max(curv))
-    w0 = loss.minimum + rng.normal(size=2)
+    w0 = loss.minimum + q @ (rng.choice([-1.0, 1.0], size=2) * rng.uniform(0.5, 2.0, size=2))   # both directions present
     below = gradient_descent(loss, w0, 0.99 * edge, 400)
     above = gradient_descent(loss, w0, 1.01 * edge, 400)
     assert below.loss[-1] < below.loss[0]

@@ -227,4 +227,4 @@ def test_momentum_demos_render_quickly_and_follow_their_sliders(monkeypatch):
     ravine_demo.beta_slider.value = 0.6
     assert ravine_demo.run.loss[-1] < plain                      # momentum helps in the ravine
     map_demo.lr_slider.value = 0.035                            # 0.035·100 = 3.5 > 2(1 + 0.5): diverges
-    assert "diverges" in map_demo.verdict.value
+    assert "diverges" in map_demo.readout.value

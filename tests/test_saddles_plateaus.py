@@ -16,6 +16,8 @@ from gdlab.stationary import StationaryKind, classify_stationary, is_stationary
 coordinate = st.floats(-3.0, 3.0)
 positive = st.floats(0.1, 5.0)
 
+from conftest import is_still_picture
+
 
 def numerical_grad(loss, w, h=1e-6):
     """Central differences of loss.value around the single point w (shape (D,) or scalar)."""
@@ -224,3 +226,20 @@ def test_bad_arguments_name_themselves():
         Cubic(0.0)
     with pytest.raises(ValueError, match=r"\(\.\.\., 2\)"):
         saddle().value([1.0, 2.0, 3.0])
+
+
+def test_saddle_explorer_measures_what_it_predicts(headless_display, capsys):
+    """Does the escape demo draw the GD run of its sliders, report 51 steps for ε = 1e-4, lr = 0.1, and show a still picture headless?"""
+    from gdlab.widgets import saddle_escape_explorer
+
+    explorer = saddle_escape_explorer(log_eps=-4.0, lr=0.1)
+    assert explorer.measured == 51 and explorer.predicted == pytest.approx(math.log(1e4) / math.log(1.2))
+    before = explorer.image.value
+    explorer.eps_slider.value = -8.0
+    assert explorer.measured == 102 and explorer.image.value != before
+    explorer.lr_slider.value = 0.2
+    assert explorer.measured == math.ceil(math.log(1e8) / math.log(1.4))
+    assert np.allclose(explorer.y_line.get_ydata()[:3], 1e-8 * 1.4 ** np.arange(3))
+    explorer.show()
+    assert "reaches 1 after" in capsys.readouterr().out
+    assert is_still_picture(headless_display)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_point, check_positive_number, check_steps
+from gdlab._checks import check_positive_number, check_steps
 from gdlab.losses.base import Loss
 from gdlab.optim.gd import gradient_descent
 from gdlab.optim.trajectory import Trajectory

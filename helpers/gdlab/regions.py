@@ -21,19 +21,34 @@ def _curvatures(h: Any) -> np.ndarray:
     return arr
 
 
-def _grid_values(values: Any, name: str, low: float, high: float | None, closed_high: bool = False) -> np.ndarray:
-    """Return an array of finite values with low < x (and x < high), or raise naming the argument."""
+def _rates(values: Any, name: str) -> np.ndarray:
+    """Return learning rates as a float array of finite numbers > 0, or raise naming the argument."""
+    arr = _numbers(values, name)
+    if arr.size == 0:
+        raise ValueError(f"{name} must hold at least one value")
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must contain only numbers > 0")
+    return arr
+
+
+def _betas(values: Any) -> np.ndarray:
+    """Return momentum coefficients as a float array of numbers in [0, 1), or raise naming beta."""
+    arr = _numbers(values, "beta")
+    if arr.size == 0:
+        raise ValueError("beta must hold at least one value")
+    if np.any(arr < 0) or np.any(arr >= 1):
+        raise ValueError(f"beta must be in [0, 1), got values from {arr.min()} to {arr.max()}")
+    return arr
+
+
+def _numbers(values: Any, name: str) -> np.ndarray:
+    """Return `values` as a float array of finite numbers, or raise naming the argument."""
     try:
         arr = np.array(values, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number or an array of numbers, got {values!r}") from None
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite numbers")
-    if name == "beta":
-        if np.any(arr < low) or np.any(arr >= high):
-            raise ValueError(f"beta must be in [0, 1), got values from {arr.min()} to {arr.max()}")
-    elif np.any(arr <= low):
-        raise ValueError(f"{name} must contain only numbers > {low:g}")
     return arr
 
 
@@ -50,8 +65,8 @@ def momentum_factor(lr: Any, beta: Any, h: Any) -> np.ndarray:
     about this factor per step; above 1 the run diverges. beta = 0 gives plain
     gradient descent, |1 - lr·h|.
     """
-    lr = _grid_values(lr, "lr", 0.0, None)
-    beta = _grid_values(beta, "beta", 0.0, 1.0)
+    lr = _rates(lr, "lr")
+    beta = _betas(beta)
     h = _curvatures(h)
     lr, beta = np.broadcast_arrays(lr, beta)
     # eigenvalues of [[1+β-a, -β], [1, 0]] solve λ² - (1+β-a)·λ + β = 0, with a = lr·h
@@ -66,7 +81,7 @@ def momentum_factor(lr: Any, beta: Any, h: Any) -> np.ndarray:
 
 def heavy_ball_edge(beta: Any, h: Any) -> np.ndarray:
     """The largest learning rate at which heavy ball converges on curvature h: 2·(1+β)/h (introduced in 05-momentum)."""
-    beta = _grid_values(beta, "beta", 0.0, 1.0)
+    beta = _betas(beta)
     h = _curvatures(h)
     return 2.0 * (1.0 + beta) / h.max()
 
@@ -94,8 +109,8 @@ def best_momentum_factor(kappa: float) -> float:
 
 def convergence_map(lrs: Any, betas: Any, h: Any) -> np.ndarray:
     """The heavy-ball factor for every pair: rows are betas, columns are lrs (introduced in 05-momentum)."""
-    lrs = np.ravel(_grid_values(lrs, "lrs", 0.0, None))
-    betas = np.ravel(_grid_values(betas, "beta", 0.0, 1.0))
+    lrs = np.ravel(_rates(lrs, "lrs"))
+    betas = np.ravel(_betas(betas))
     return momentum_factor(lrs[None, :], betas[:, None], h)
 
 
@@ -108,8 +123,8 @@ def run_map(loss: Loss, w0: Any, lrs: Any, betas: Any, steps: int, nesterov: boo
     """
     steps = check_steps(steps)
     start = check_point(w0, loss.dim)
-    lrs = np.ravel(_grid_values(lrs, "lrs", 0.0, None))
-    betas = np.ravel(_grid_values(betas, "beta", 0.0, 1.0))
+    lrs = np.ravel(_rates(lrs, "lrs"))
+    betas = np.ravel(_betas(betas))
     if not hasattr(loss, "minimum"):
         raise TypeError(f"loss must know its minimum (e.g. a Quadratic), got {type(loss).__name__}")
     extra = (1,) * start.ndim

@@ -1,16 +1,33 @@
 """Losses with value, gradient and Hessian: one module per family."""
 
 from gdlab.losses.base import Loss
-from gdlab.losses.quadratic import Quadratic, parabola
 from gdlab.losses.cubic import Cubic
-from gdlab.losses.logcosh import LogCosh, newton_two_cycle_point
-from gdlab.losses.plateau import SigmoidPlateau, sigmoid, sigmoid_slope
-from gdlab.losses.saddle import DoubleWell, Saddle, saddle
-from gdlab.losses.noisy import NoisyGradient
 from gdlab.losses.least_squares import LeastSquares
+from gdlab.losses.logcosh import LogCosh, newton_two_cycle_point
+from gdlab.losses.logistic import LogisticRegression
 from gdlab.losses.minibatch import MiniBatchGradient
+from gdlab.losses.noisy import NoisyGradient
+from gdlab.losses.plateau import SigmoidPlateau, sigmoid, sigmoid_slope
+from gdlab.losses.quadratic import Quadratic, parabola
+from gdlab.losses.rescaled import Rescaled
+from gdlab.losses.saddle import DoubleWell, Saddle, saddle
 
-__all__ = ["Loss", "Quadratic", "parabola"]
-__all__ += ["Cubic", "DoubleWell", "LogCosh", "Saddle", "SigmoidPlateau", "newton_two_cycle_point", "saddle",
-            "sigmoid", "sigmoid_slope"]
-__all__ += ["LeastSquares", "MiniBatchGradient", "NoisyGradient"]
+__all__ = [
+    "Cubic",
+    "DoubleWell",
+    "LeastSquares",
+    "LogCosh",
+    "LogisticRegression",
+    "Loss",
+    "MiniBatchGradient",
+    "newton_two_cycle_point",
+    "NoisyGradient",
+    "parabola",
+    "Quadratic",
+    "Rescaled",
+    "Saddle",
+    "saddle",
+    "sigmoid",
+    "sigmoid_slope",
+    "SigmoidPlateau",
+]

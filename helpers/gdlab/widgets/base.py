@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
+import ipywidgets as widgets
 import numpy as np
+from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -41,3 +44,34 @@ class BlittedFigure:
         for artist in self.moving:
             artist.axes.draw_artist(artist)
         return canvas_png(self.canvas)
+
+
+def plain_text(markup: str) -> str:
+    """A readout's HTML as plain text for a headless run: line breaks kept, tags dropped."""
+    return re.sub(r"<[^>]+>", "", markup.replace("<br>", "\n"))
+
+
+class Demo:
+    """What every demo shows: its controls, a one-line readout and the picture; headless, the readout and a still picture.
+
+    Subclasses set `self.readout` (a Label or HTML widget) and `self.image` (an Image widget)
+    and list their sliders and pickers in `controls()`.
+    """
+
+    readout: widgets.ValueWidget
+    image: widgets.Image
+
+    def controls(self) -> list[widgets.Widget]:
+        """The widgets above the readout, in display order."""
+        raise NotImplementedError
+
+    def show(self) -> None:
+        """Display the controls and the figure, or (headless) the readout and a still figure with the defaults."""
+        if is_headless():
+            print(plain_text(self.readout.value))
+            display(Image.open(io.BytesIO(self.image.value)))
+        else:
+            display(widgets.VBox([*self.controls(), self.readout, self.image]))
+
+    def _ipython_display_(self) -> None:
+        self.show()

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image
 
 from gdlab.analysis import classify
 from gdlab.losses.base import Loss
 from gdlab.optim.gd import gradient_descent
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, is_headless
+from gdlab.widgets.base import BlittedFigure, Demo
 
 
-class LearningRateExplorer:
+class LearningRateExplorer(Demo):
     """A learning-rate slider over a one-parameter loss: the path on the curve and the loss per step (introduced in 02-first-steps)."""
 
     def __init__(self, loss: Loss, w0: float, steps: int = 20, lr: float = 0.1,
@@ -43,7 +40,7 @@ class LearningRateExplorer:
         self.slider = widgets.FloatSlider(value=lr, min=lr_min, max=lr_max, step=0.01, description="lr",
                                           readout_format=".2f", continuous_update=True,
                                           layout=widgets.Layout(width="60%"))
-        self.verdict = widgets.Label()
+        self.readout = widgets.Label()
         self.image = widgets.Image(format="png")
         self.drawing = BlittedFigure(self.figure, [self.path_line, self.loss_line])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
@@ -55,20 +52,13 @@ class LearningRateExplorer:
         steps = np.arange(self.steps + 1)
         self.path_line.set_data(run.w, self.loss.value(run.w))
         self.loss_line.set_data(steps, np.clip(run.loss, 1e-12, 1e8))
-        self.verdict.value = f"lr = {lr:.2f}: {classify(run)}, final loss {run.loss[-1]:.3g}"
+        self.readout.value = f"lr = {lr:.2f}: {classify(run)}, final loss {run.loss[-1]:.3g}"
         self.run = run
         self.image.value = self.drawing.png()
 
-    def show(self) -> None:
-        """Display the demo: the slider and figure, or (headless) a still figure with the default rate."""
-        if is_headless():
-            print(self.verdict.value)
-            display(Image.open(io.BytesIO(self.image.value)))
-        else:
-            display(widgets.VBox([self.slider, self.verdict, self.image]))
-
-    def _ipython_display_(self) -> None:
-        self.show()
+    def controls(self) -> list[widgets.Widget]:
+        """The sliders above the picture."""
+        return [self.slider]
 
 
 def learning_rate_explorer(loss: Loss, w0: float, steps: int = 20, lr: float = 0.1,

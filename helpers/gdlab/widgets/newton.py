@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image
 
 from gdlab.losses.logcosh import LogCosh
 from gdlab.optim.newton import newton
+from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, is_headless
+from gdlab.widgets.base import BlittedFigure, Demo
 
 STEPS = 30
 SPAN = 4.0
 
 
-def newton_verdict(run, tol: float = 1e-8) -> str:
+def newton_verdict(run: Trajectory, tol: float = 1e-8) -> str:
     """One phrase for how a Newton run on log cosh ended (introduced in 07-newton)."""
     if run.diverged:
         return f"diverges (the step overflowed at step {run.stopped_at})"
@@ -29,7 +27,7 @@ def newton_verdict(run, tol: float = 1e-8) -> str:
     return f"not there yet: |x| = {abs(float(run.w[-1])):.2g} after {run.steps} steps"
 
 
-class NewtonDampingExplorer:
+class NewtonDampingExplorer(Demo):
     """Sliders over x0, damping and shift λ: the Newton path on log cosh and |x| per step (introduced in 07-newton)."""
 
     def __init__(self, x0: float = 2.0, damping: float = 1.0, shift: float = 0.0) -> None:
@@ -71,16 +69,9 @@ class NewtonDampingExplorer:
         self.readout.value = f"x0 = {x0:.2f}, damping = {damping:.2f}, shift λ = {shift:.1f}: {newton_verdict(run)}"
         self.image.value = self.drawing.png()
 
-    def show(self) -> None:
-        """Display the demo: sliders and figure, or (headless) a still figure with the default values."""
-        if is_headless():
-            print(self.readout.value)
-            display(Image.open(io.BytesIO(self.image.value)))
-        else:
-            display(widgets.VBox([self.x0_slider, self.damping_slider, self.shift_slider, self.readout, self.image]))
-
-    def _ipython_display_(self) -> None:
-        self.show()
+    def controls(self) -> list[widgets.Widget]:
+        """The sliders above the picture."""
+        return [self.x0_slider, self.damping_slider, self.shift_slider]
 
 
 def newton_damping_explorer(x0: float = 2.0, damping: float = 1.0, shift: float = 0.0) -> NewtonDampingExplorer:

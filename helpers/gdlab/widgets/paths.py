@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image
 
 from gdlab.analysis import distance, steps_to_tolerance
 from gdlab.losses.base import Loss
 from gdlab.optim.gd import gradient_descent
 from gdlab.optim.momentum import momentum
+from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
 from gdlab.plots.contours import plot_contours
-from gdlab.widgets.base import BlittedFigure, is_headless
+from gdlab.widgets.base import BlittedFigure, Demo
 
 
-class PathExplorer:
+class PathExplorer(Demo):
     """Sliders over lr (and β) for a run on a two-parameter loss: its path on the contours and its loss per step (introduced in 03-learning-rate-sweeps)."""
 
     def __init__(self, loss: Loss, w0: Any, steps: int = 60, lr: float = 0.018, beta: float | None = None,
@@ -57,7 +55,7 @@ class PathExplorer:
             self.beta_slider = widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, description="β",
                                                    readout_format=".2f", continuous_update=True,
                                                    layout=widgets.Layout(width="60%"))
-        self.verdict = widgets.Label()
+        self.readout = widgets.Label()
         self.image = widgets.Image(format="png")
         self.drawing = BlittedFigure(self.figure, [self.path_line, self.loss_line])
         self.lr_slider.observe(lambda change: self.update(lr=change["new"]), names="value")
@@ -70,7 +68,7 @@ class PathExplorer:
         """The demo's sliders: lr, and β when momentum is on."""
         return [self.lr_slider] + ([self.beta_slider] if self.beta_slider is not None else [])
 
-    def compute(self, lr: float, beta: float | None):
+    def compute(self, lr: float, beta: float | None) -> Trajectory:
         """The run for these slider values: gradient descent, or momentum when β is given."""
         if beta is None:
             return gradient_descent(self.loss, self.w0, lr, self.steps)
@@ -92,20 +90,13 @@ class PathExplorer:
             tail = f"final loss {run.loss[-1]:.3g}; " + (
                 f"error shrunk by 1e6 after {reached} steps" if reached is not None
                 else f"error not yet shrunk by 1e6 in {self.steps} steps")
-        self.verdict.value = f"{name}: {tail}"
+        self.readout.value = f"{name}: {tail}"
         self.run = run
         self.image.value = self.drawing.png()
 
-    def show(self) -> None:
-        """Display the demo: sliders and figure, or (headless) a still figure with the default values."""
-        if is_headless():
-            print(self.verdict.value)
-            display(Image.open(io.BytesIO(self.image.value)))
-        else:
-            display(widgets.VBox(self.sliders + [self.verdict, self.image]))
-
-    def _ipython_display_(self) -> None:
-        self.show()
+    def controls(self) -> list[widgets.Widget]:
+        """The sliders above the picture."""
+        return list(self.sliders)
 
 
 def ravine_explorer(loss: Loss, w0: Any, steps: int = 60, lr: float = 0.018, lr_min: float = 0.001,

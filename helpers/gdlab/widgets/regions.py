@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image
 
 from gdlab.losses.quadratic import Quadratic
 from gdlab.optim.momentum import momentum
 from gdlab.plots import COURSE_STYLE
 from gdlab.plots.sweeps import plot_convergence_map
 from gdlab.regions import convergence_map, heavy_ball_edge, momentum_factor
-from gdlab.widgets.base import BlittedFigure, is_headless
+from gdlab.widgets.base import BlittedFigure, Demo
 
 
-class RegionMapExplorer:
+class RegionMapExplorer(Demo):
     """Sliders over (lr, β): the point on the heavy-ball convergence map and the loss of a run there (introduced in 05-momentum)."""
 
     def __init__(self, curvatures: Any = (1.0, 100.0), lr: float = 0.02, beta: float = 0.5, steps: int = 100,
@@ -50,7 +47,7 @@ class RegionMapExplorer:
         self.beta_slider = widgets.FloatSlider(value=beta, min=0.0, max=0.98, step=0.01, description="β",
                                                readout_format=".2f", continuous_update=True,
                                                layout=widgets.Layout(width="60%"))
-        self.verdict = widgets.Label()
+        self.readout = widgets.Label()
         self.image = widgets.Image(format="png")
         self.drawing = BlittedFigure(self.figure, [self.point, self.loss_line])
         self.lr_slider.observe(lambda change: self.update(lr=change["new"]), names="value")
@@ -66,20 +63,13 @@ class RegionMapExplorer:
         self.point.set_data([lr], [beta])
         self.loss_line.set_data(np.arange(self.steps + 1), np.clip(run.loss, 1e-300, 1e300))
         verdict = "converges" if factor < 1 else "diverges" if factor > 1 else "on the edge"
-        self.verdict.value = f"lr = {lr:.4f}, β = {beta:.2f}: factor per step {factor:.4f} ({verdict})"
+        self.readout.value = f"lr = {lr:.4f}, β = {beta:.2f}: factor per step {factor:.4f} ({verdict})"
         self.run = run
         self.image.value = self.drawing.png()
 
-    def show(self) -> None:
-        """Display the demo: sliders and figure, or (headless) a still figure with the default values."""
-        if is_headless():
-            print(self.verdict.value)
-            display(Image.open(io.BytesIO(self.image.value)))
-        else:
-            display(widgets.VBox([self.lr_slider, self.beta_slider, self.verdict, self.image]))
-
-    def _ipython_display_(self) -> None:
-        self.show()
+    def controls(self) -> list[widgets.Widget]:
+        """The sliders above the picture."""
+        return [self.lr_slider, self.beta_slider]
 
 
 def region_map_explorer(curvatures: Any = (1.0, 100.0), lr: float = 0.02, beta: float = 0.5,

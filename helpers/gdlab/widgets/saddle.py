@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import math
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image
 
 from gdlab.losses.saddle import Saddle
 from gdlab.optim.gd import gradient_descent
+from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, is_headless
+from gdlab.widgets.base import BlittedFigure, Demo
 
 MAX_STEPS = 300
 
 
-def escape_run(eps: float, lr: float, x0: float = 1.0, b: float = 1.0):
+def escape_run(eps: float, lr: float, x0: float = 1.0, b: float = 1.0) -> tuple[Trajectory, int | None, float]:
     """GD on x² − b·y² from (x0, ε), long enough to leave the saddle; returns the run, the measured and the predicted escape step (introduced in 06-saddles-plateaus)."""
     loss = Saddle(1.0, b)
     predicted = math.log(1.0 / eps) / math.log(loss.escape_rate(lr))
@@ -29,7 +27,7 @@ def escape_run(eps: float, lr: float, x0: float = 1.0, b: float = 1.0):
     return run, (int(escaped[0]) if escaped.size else None), predicted
 
 
-class SaddleEscapeExplorer:
+class SaddleEscapeExplorer(Demo):
     """Sliders over log10 ε and lr: the GD path off the saddle of x² − y² and |y| per step against the prediction (introduced in 06-saddles-plateaus)."""
 
     def __init__(self, log_eps: float = -4.0, lr: float = 0.1) -> None:
@@ -77,16 +75,9 @@ class SaddleEscapeExplorer:
                               f"prediction log(1/ε)/log(1 + 2·lr) = {predicted:.1f}")
         self.image.value = self.drawing.png()
 
-    def show(self) -> None:
-        """Display the demo: sliders and figure, or (headless) a still figure with the default values."""
-        if is_headless():
-            print(self.readout.value)
-            display(Image.open(io.BytesIO(self.image.value)))
-        else:
-            display(widgets.VBox([self.eps_slider, self.lr_slider, self.readout, self.image]))
-
-    def _ipython_display_(self) -> None:
-        self.show()
+    def controls(self) -> list[widgets.Widget]:
+        """The sliders above the picture."""
+        return [self.eps_slider, self.lr_slider]
 
 
 def saddle_escape_explorer(log_eps: float = -4.0, lr: float = 0.1) -> SaddleEscapeExplorer:

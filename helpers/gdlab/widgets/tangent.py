@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from typing import Callable
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image
 
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, is_headless
+from gdlab.widgets.base import BlittedFigure, Demo
 
 
 def _slope(f: Callable[[float], float], x: float, h: float = 1e-5) -> float:
@@ -29,7 +26,7 @@ def _downhill_words(slope: float) -> str:
     return "flat: no first-order direction lowers f"
 
 
-class TangentExplorer:
+class TangentExplorer(Demo):
     """A slider over x drawing the curve, its tangent at x and the slope's sign and size (introduced in 01-slope)."""
 
     def __init__(self, f: Callable[[np.ndarray], np.ndarray], x: float = 2.0,
@@ -67,13 +64,6 @@ class TangentExplorer:
         self.readout.value = f"x = {x:.1f}: slope {slope:+.2f}, {_downhill_words(slope)}"
         self.image.value = self.drawing.png()
 
-    def show(self) -> None:
-        """Display the slider and figure, or (headless) a still figure at the default x."""
-        if is_headless():
-            print(self.readout.value)
-            display(Image.open(io.BytesIO(self.image.value)))
-        else:
-            display(widgets.VBox([self.slider, self.readout, self.image]))
-
-    def _ipython_display_(self) -> None:
-        self.show()
+    def controls(self) -> list[widgets.Widget]:
+        """The sliders above the picture."""
+        return [self.slider]

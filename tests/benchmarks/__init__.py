@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them; they are not part of `make test`."""

@@ -1,0 +1,48 @@
+"""Headless execution time of each solution notebook next to an empty notebook that only runs its setup cell."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from grading.course import ROOT, assignment_ids
+from grading.submissions import read
+
+
+def execute_seconds(nb, folder: Path) -> float:
+    """Wall time to start a kernel in `folder`, run every cell of `nb` and shut the kernel down."""
+    start = time.perf_counter()
+    NotebookClient(copy.deepcopy(nb), timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    return time.perf_counter() - start
+
+
+def setup_only(nb) -> nbformat.NotebookNode:
+    """The notebook cut down to its first code cell: the imports, and nothing else."""
+    empty = copy.deepcopy(nb)
+    empty.cells = [next(c for c in nb.cells if c.cell_type == "code")]
+    return empty
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the median of `--runs` executions of every notebook and of its imports-only twin."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("assignments", nargs="*")
+    args = parser.parse_args(argv)
+    print(f"{'notebook':<28} {'full (s)':>9} {'imports only (s)':>17} {'difference (s)':>15}   (medians of {args.runs} runs)")
+    for assignment in args.assignments or assignment_ids():
+        path = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+        nb = read(path)
+        full = statistics.median(execute_seconds(nb, path.parent) for _ in range(args.runs))
+        bare = statistics.median(execute_seconds(setup_only(nb), path.parent) for _ in range(args.runs))
+        print(f"{assignment:<28} {full:9.2f} {bare:17.2f} {full - bare:15.2f}")
+
+
+if __name__ == "__main__":
+    main()
