@@ -86,6 +86,12 @@ class TempCourse:
                 self.graded[student] = {g.name: (g.score, g.max_score) for g in notebook.grades if g.auto_score is not None}
         return self.graded[student]
 
+    def grade(self, student: str, nb) -> dict[str, tuple[float, float]]:
+        """Submit `nb` as `student` (unless already graded) and return its autograded scores."""
+        if student not in self.graded:
+            self.submit(student, nb)
+        return self.autograde(student)
+
     def autograded_outputs(self, student: str) -> dict[str, str]:
         """The text of every error a test cell printed in the autograded notebook, by grade_id."""
         nb = read(self.root / "grading" / "autograded" / student / self.assignment / f"{self.assignment}.ipynb")

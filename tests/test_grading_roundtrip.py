@@ -26,8 +26,7 @@ def per_assignment(values):
 def test_solution_scores_full_marks(temp_course, assignment):
     """Does the instructor's solution earn every autograded point?"""
     course = temp_course(assignment)
-    course.submit("solution", course.submission())
-    scores = course.autograde("solution")
+    scores = course.grade("solution", course.submission())
     assert scores, f"{assignment} has no autograded cells"
     short = {cell: s for cell, s in scores.items() if s[0] != s[1]}
     assert not short, f"the solution loses points on {short}: {course.autograded_outputs('solution')}"
@@ -37,8 +36,7 @@ def test_solution_scores_full_marks(temp_course, assignment):
 def test_untouched_scores_zero(temp_course, assignment):
     """Does the untouched student version score zero on every autograded cell?"""
     course = temp_course(assignment)
-    course.submit("untouched", course.released)
-    scores = course.autograde("untouched")
+    scores = course.grade("untouched", course.released)
     earned = {cell: s for cell, s in scores.items() if s[0] != 0}
     assert not earned, f"the untouched notebook earns points on {earned}"
 
@@ -48,7 +46,7 @@ def test_wrong_answer_table_covers_every_answer_cell(temp_course, assignment):
     """Does every answer cell have typical wrong answers, naming cells that exist?"""
     course = temp_course(assignment)
     answers = {g for g, c in answer_cells(course.source).items() if c.cell_type == "code"}
-    graded = set(course.autograde("solution"))
+    graded = set(course.grade("solution", course.submission()))
     table = wrong_answers(assignment)
     assert table, f"tests/wrong_answers/{assignment}.toml is missing or empty"
     for wrong in table:
@@ -68,8 +66,7 @@ def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_inde
     course = temp_course(assignment)
     batch = rounds(assignment)[round_index]
     student = f"wrong-{round_index}"
-    course.submit(student, course.submission({w.replaces: w.code for w in batch}))
-    scores = course.autograde(student)
+    scores = course.grade(student, course.submission({w.replaces: w.code for w in batch}))
     outputs = course.autograded_outputs(student)
     feedback = course.feedback(student)
     losing = set()
