@@ -6,14 +6,19 @@ INSTALLED := $(VENV)/.installed
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 PYTEST_WORKERS ?= 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# One BLAS thread per process: the tests already run two processes on two cores.
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help lab test release bench
+.PHONY: help lab instructor test release grade bench screenshots
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
+	@echo "make instructor  JupyterLab on the whole repository with nbgrader's instructor tools (formgrader)"
 	@echo "make test     run the whole test suite (creates .venv on first use)"
 	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
-	@echo "make bench    benchmarks (not part of make test): notebook times, widget redraws"
+	@echo "make grade    grade grading/submitted/: autograde, feedback, grading/grades.csv, grading/report/ (see grading/README.md)"
+	@echo "make bench    benchmarks (not part of make test): notebook times, widget redraws, grading a class"
+	@echo "make screenshots  refresh docs/screenshots/ (the README's pictures; needs Chromium)"
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gdlab needs Python 3.11 or newer (nbgrader 0.9 does); set PYTHON=python3.11")'
@@ -22,16 +27,32 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[course,test]"
 	touch $@
 
+# Students: the notebooks, Validate and the assignment list; no formgrader, no news pop-up (jupyter/student.py).
+# The server runs in notebooks/, where nbgrader's assignment list looks for the assignments.
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	cd notebooks && $(CURDIR)/$(BIN)/jupyter lab --config=$(CURDIR)/jupyter/student.py
 
+# Instructors: every nbgrader tool, on the repository root (the nbgrader course directory).
+instructor: $(INSTALLED)
+	$(BIN)/jupyter lab --config=$(CURDIR)/jupyter/instructor.py
+
+# Three runs: the package, grading and notebook tests on both cores; the solutions under nbval; then the
+# JupyterLab tour alone, so that the browser never waits behind the grading tests' kernels.
 test: $(INSTALLED)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --nbval-lax solutions
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests --ignore=tests/browser
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --nbval-lax solutions
+	$(TEST_ENV) $(BIN)/python -m pytest tests/browser
 
 release: $(INSTALLED)
 	$(BIN)/python -m grading.release $(ASSIGNMENTS)
 
+grade: $(INSTALLED)
+	$(BIN)/python -m grading autograde
+
+screenshots: $(INSTALLED)
+	$(BIN)/python tests/browser/screenshots.py
+
 bench: $(INSTALLED)
 	$(BIN)/python -m tests.benchmarks.widget_redraw
 	$(BIN)/python -m tests.benchmarks.notebook_times
+	$(BIN)/python -m tests.benchmarks.class_grading

@@ -1,10 +1,17 @@
 """nbgrader's configuration: this repository is the course directory (run nbgrader from here)."""
 
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 here = os.path.dirname(os.path.abspath(__file__))
+if here not in sys.path:
+    sys.path.insert(0, here)  # the grading/ package, whatever folder nbgrader runs from
+
+from grading.feedback import HideHiddenTests  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 c.CourseDirectory.course_id = "gdlab"
 c.CourseDirectory.root = here
@@ -20,3 +27,15 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebo
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
+
+# Feedback never shows hidden tests, not even as traceback context (nbgrader's default shows them).
+c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+
+# python -m grading autograde runs each notebook in a sandbox (grading/sandbox.py; needs bubblewrap).
+# Its limits per notebook, with their defaults (see grading/README.md, "Student code is untrusted"):
+# c.Sandbox.deadline = 180.0        # seconds for all the cells together
+# c.Sandbox.memory_mb = 3072        # address space of the kernel and of each process it starts
+# c.Sandbox.processes = 256         # processes and threads
+# c.Sandbox.output_bytes = 5000000  # output of every kind
+# c.Sandbox.file_mb = 64            # largest file written
+# c.Sandbox.isolate = True          # False: limits only, no bubblewrap (not for untrusted code)

@@ -17,11 +17,12 @@ CONFIG_FILE = ROOT / "nbgrader_config.py"
 
 
 def course_config(root: Path | str = ROOT) -> Config:
-    """nbgrader's configuration from nbgrader_config.py, with the course moved to `root` (and its gradebook with it)."""
+    """nbgrader's configuration from nbgrader_config.py, with the course moved to `root` (and its SQLite gradebook with it)."""
     config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
     root = Path(root).resolve()
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = "sqlite:///" + str(root / "grading" / "gradebook.db")
+    if config.CourseDirectory.db_url == "sqlite:///" + str(CONFIG_FILE.parent / "grading" / "gradebook.db"):
+        config.CourseDirectory.db_url = "sqlite:///" + str(root / "grading" / "gradebook.db")  # a server db_url stays
     (root / "grading").mkdir(parents=True, exist_ok=True)
     return config
 

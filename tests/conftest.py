@@ -42,6 +42,37 @@ def headless_display(monkeypatch):
     return shown
 
 
-def is_still_picture(shown: list) -> bool:
-    """True when a demo displayed exactly one picture (a PIL image), not widgets."""
-    return len(shown) == 1 and shown[0].__class__.__module__.startswith("PIL")
+def pytest_terminal_summary(terminalreporter):
+    """Say how long the JupyterLab browser tour took, or plainly that it was skipped and how to run it."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        properties = dict(getattr(report, "user_properties", []))
+        if "browser_tour_seconds" in properties and report.when == "call":
+            terminalreporter.write_line(f"JupyterLab browser tour (tests/browser/): {properties['browser_tour_seconds']} s "
+                                        f"for {properties['browser_tour_notebooks']} notebooks")
+    sandboxless = [r for r in terminalreporter.stats.get("skipped", []) if "bubblewrap" in str(getattr(r, "longrepr", ""))]
+    if sandboxless:
+        from coursekit import SANDBOX_HINT
+
+        terminalreporter.write_sep("=", "class-grading tests SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(f"{len(sandboxless)} tests that grade through the sandbox did not run; "
+                                    f"to run them, {SANDBOX_HINT}.")
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "tests/browser/" in getattr(r, "nodeid", "")]
+    if skipped:
+        from browser.labkit import INSTALL_HINT, browser_missing
+
+        terminalreporter.write_sep("=", "browser tests SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(f"{len(skipped)} JupyterLab browser tests did not run: "
+                                    f"{browser_missing() or 'see pytest -rs'}.")
+        terminalreporter.write_line(f"To run them, {INSTALL_HINT}; then `make test` again.")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Keep `xdist_group` working: pytest-xdist 3.8 (--dist loadgroup) groups a test by renaming it through
+    item._nodeid, which pytest 9.2 no longer reads (the id now lives in item._id); carry the new name over."""
+    for item in items:
+        renamed = getattr(item, "_nodeid", None)
+        if isinstance(renamed, str) and renamed != item.nodeid and hasattr(item, "_id"):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(renamed)

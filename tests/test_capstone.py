@@ -21,7 +21,7 @@ from gdlab.widgets import BudgetExplorer, budget_explorer
 
 GOOD = {"optimizer": "momentum", "lr": 1.5, "beta": 0.8, "schedule": None, "steps": 200}
 
-from conftest import is_still_picture
+from demokit import is_still_picture
 
 
 def random_loss(seed: int, n: int, dim: int, l2: float) -> LogisticRegression:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from gdlab.losses import DoubleWell, LogCosh, Quadratic, Rescaled, newton_two_cycle_point, parabola, saddle
 from gdlab.optim import determinant_learning_rate, gradient_descent, newton
 
-from conftest import is_still_picture
+from demokit import is_still_picture
 
 
 def random_spd(rng, dim, low=0.1, high=100.0):

@@ -16,7 +16,7 @@ from gdlab.stationary import StationaryKind, classify_stationary, is_stationary
 coordinate = st.floats(-3.0, 3.0)
 positive = st.floats(0.1, 5.0)
 
-from conftest import is_still_picture
+from demokit import is_still_picture
 
 
 def numerical_grad(loss, w, h=1e-6):

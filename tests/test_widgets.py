@@ -8,7 +8,7 @@ import pytest
 from gdlab.losses import Quadratic, parabola
 from gdlab.widgets import LearningRateExplorer, TangentExplorer, learning_rate_explorer
 
-from conftest import is_still_picture
+from demokit import is_still_picture
 
 
 def test_slider_changes_the_plotted_data():

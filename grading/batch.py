@@ -1,0 +1,296 @@
+"""Grade a class: every changed submission autograded and given feedback by parallel workers, then grades.csv and the report.
+
+The run can be killed at any moment and started again: a submission counts as graded only once a
+worker has recorded it (grading/state/), after nbgrader saved its grades and wrote its feedback.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable
+
+from grading import state, worker
+from grading.course import ROOT, assignment_ids, course_config
+from grading.export import Grades
+from grading.report import RunSummary
+
+TASK_TIMEOUT = 900.0  # seconds one submission may take before its worker is killed (nbgrader's per-cell timeout is 60 s)
+
+
+class BatchError(RuntimeError):
+    """The batch cannot run at all (as opposed to one submission failing)."""
+
+
+@dataclass
+class _Slot:
+    """One worker process, its role ("autograde" or "feedback") and the step it is working on."""
+
+    process: multiprocessing.Process
+    conn: object
+    role: str
+    job: tuple[state.Task, str] | None = None
+    started: float = 0.0
+
+
+class Pool:
+    """Worker processes fed one step at a time; a worker that dies or overruns is replaced and its task fails.
+
+    A task is two steps: autograde, then feedback (which writes the grading record). `size` workers
+    autograde, one submission each at a time; with `feedback_worker`, one more process writes the
+    feedback pages meanwhile, using the moments when the autograde workers wait for their kernels.
+    Autograde workers write feedback too when no submission is left to autograde.
+    """
+
+    def __init__(self, size: int, root: Path, db_url: str, log_path: Path, timeout: float = TASK_TIMEOUT,
+                 feedback_worker: bool = True, limits: dict | None = None) -> None:
+        self.root, self.db_url, self.log_path, self.timeout = root, db_url, log_path, timeout
+        self.limits = dict(limits or {})
+        self.held: dict[tuple[str, str], float] = {}  # seconds each submission held a worker, all its steps
+        self.context = multiprocessing.get_context("spawn")
+        self.slots = [self._start("autograde") for _ in range(size)] + ([self._start("feedback")] if feedback_worker else [])
+        self.lock_wait = 0.0
+
+    @property
+    def size(self) -> int:
+        """The number of autograde workers."""
+        return sum(s.role == "autograde" for s in self.slots)
+
+    def grow(self, size: int) -> None:
+        """Have at least `size` autograde workers."""
+        self.slots += [self._start("autograde") for _ in range(size - self.size)]
+
+    def _start(self, role: str) -> _Slot:
+        """Start a worker process (it imports nbgrader once, in parallel with the others)."""
+        parent, child = self.context.Pipe()
+        process = self.context.Process(
+            target=worker.main, args=(child, str(self.root), self.db_url, str(self.log_path), self.limits), daemon=True
+        )
+        process.start()
+        child.close()
+        return _Slot(process, parent, role)
+
+    def run(self, tasks: list[state.Task], done: Callable[[worker.Outcome], None]) -> None:
+        """Run every task, calling `done` with each task's outcome as it is known."""
+        to_autograde = deque(t for t in tasks if t.kind == "grade")
+        to_feedback = deque(t for t in tasks if t.kind != "grade")
+
+        def feed(slot: _Slot) -> None:
+            if slot.role == "autograde" and to_autograde:
+                slot.job = (to_autograde.popleft(), "autograde")
+            elif to_feedback:
+                slot.job = (to_feedback.popleft(), "feedback")
+            else:
+                slot.job = None
+            slot.started = time.monotonic()
+            if slot.job:
+                slot.conn.send(slot.job)
+
+        def finished(slot: _Slot, outcome: worker.Outcome) -> None:
+            task, step = slot.job
+            slot.job = None
+            self.lock_wait += outcome.lock_wait
+            key = (task.student, task.assignment)
+            self.held[key] = self.held.get(key, 0.0) + (outcome.seconds or time.monotonic() - slot.started)
+            if step == "autograde" and outcome.ok:
+                to_feedback.append(task)
+            else:
+                done(outcome)
+
+        def replace(slot: _Slot, reason: str) -> None:
+            task, step = slot.job
+            slot.process.kill()
+            slot.process.join()
+            finished(slot, worker.Outcome(task.student, task.assignment, task.kind, False, reason))
+            self.slots[self.slots.index(slot)] = self._start(slot.role)
+
+        while True:
+            for slot in self.slots:
+                if slot.job is None:
+                    feed(slot)
+            busy = [s for s in self.slots if s.job]
+            if not busy:
+                return
+            wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout=1.0)
+            for slot in busy:
+                if slot.conn.poll():
+                    try:
+                        message = slot.conn.recv()
+                    except (EOFError, OSError):
+                        replace(slot, _death(slot.process))
+                        continue
+                    if message[0] == "broken":
+                        raise BatchError(f"a grading worker could not start nbgrader:\n{message[1]}")
+                    if message[0] == "done":
+                        finished(slot, message[1])
+                elif not slot.process.is_alive():
+                    replace(slot, _death(slot.process))
+                elif time.monotonic() - slot.started > self.timeout:
+                    replace(slot, f"grading took longer than {self.timeout:.0f} s; the worker was stopped")
+
+    def close(self) -> None:
+        """Stop the workers: politely when they are idle, by force otherwise."""
+        for slot in self.slots:
+            try:
+                if slot.job is None:
+                    slot.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 5
+        for slot in self.slots:
+            slot.process.join(max(0.0, deadline - time.monotonic()) if slot.job is None else 0)
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join()
+
+
+def _death(process: multiprocessing.Process) -> str:
+    """Why a worker vanished, for the report."""
+    process.join(1)
+    code = process.exitcode
+    if code is not None and code < 0:
+        return f"the grading process was killed by signal {-code} (out of memory?) while grading this submission"
+    return f"the grading process exited (code {code}) while grading this submission"
+
+
+def default_workers() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def run(
+    assignments: list[str] | None = None,
+    *,
+    root: Path | str = ROOT,
+    workers: int | None = None,
+    force: bool = False,
+    db_url: str | None = None,
+    progress: bool | None = None,
+    timeout: float = TASK_TIMEOUT,
+    limits: dict | None = None,
+) -> RunSummary:
+    """Grade the class at `root`: autograde and feedback for what changed, then grades.csv and report/index.html.
+
+    `limits` overrides the sandbox's limits of nbgrader_config.py (grading.sandbox.Sandbox: deadline, memory_mb, ...).
+    """
+    from grading.backup import backup_gradebook
+    from grading.export import write_csv
+    from grading.report import write_report
+
+    start = time.perf_counter()
+    root = Path(root).resolve()
+    known = assignment_ids(root)
+    chosen = list(assignments or known)
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise BatchError(f"no such assignment: {', '.join(unknown)} (the course has {', '.join(known)})")
+    db_url = db_url or course_config(root).CourseDirectory.db_url
+    report_dir = root / "grading" / "report"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    _check_sandbox(root, limits)
+    submissions, problems = state.discover(root, chosen, known)
+    wanted = workers or default_workers()
+
+    def start_pool(n_tasks: int) -> Pool:
+        size = max(1, min(wanted, n_tasks))
+        return Pool(size, root, db_url, report_dir / "autograde.log", timeout, feedback_worker=n_tasks > size, limits=limits)
+
+    # The workers take a second to import nbgrader: start them now if the files alone say there is work.
+    likely, _ = state.plan(root, submissions, db_url, None, force)
+    pool = start_pool(len(likely)) if likely else None
+    try:
+        grades = _read_grades(db_url, chosen)
+        tasks, unchanged = state.plan(root, submissions, db_url, grades.graded(), force)
+        run = RunSummary(unchanged=len(unchanged), failures=[(p.student, p.assignment, p.reason) for p in problems])
+        if tasks:
+            pool = pool or start_pool(len(tasks))
+            pool.grow(min(wanted, len(tasks)))
+            run.workers = pool.size
+            run.backup = backup_gradebook(db_url, root / "grading" / "backups")
+            _grade(pool, tasks, run, progress)
+            grades = _read_grades(db_url, chosen)
+    finally:
+        if pool:
+            pool.close()
+    run.flagged = [(s.student, s.assignment, flag) for s in submissions
+                   for flag in (state.read_record(root, s.student, s.assignment) or {}).get("flags", [])]
+    run.peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    write_csv(grades, root / "grading" / "grades.csv", {s.student for s in submissions} | {p.student for p in problems})
+    run.seconds = time.perf_counter() - start
+    write_report(grades, run, report_dir)
+    return run
+
+
+def _check_sandbox(root: Path, limits: dict | None) -> None:
+    """Refuse to run student code without its sandbox, unless the course turned isolation off on purpose."""
+    from grading.sandbox import Sandbox, bubblewrap_problem
+
+    config = course_config(root)
+    for name, value in (limits or {}).items():
+        setattr(config.Sandbox, name, value)
+    if Sandbox(config=config).isolate and (problem := bubblewrap_problem()):
+        raise BatchError(f"student code runs in a bubblewrap sandbox, and {problem}. Install it, or set "
+                         "c.Sandbox.isolate = False in nbgrader_config.py to grade with the resource limits only "
+                         "(see grading/README.md, 'Student code is untrusted')")
+
+
+def _grade(pool: Pool, tasks: list[state.Task], run: RunSummary, progress: bool | None) -> None:
+    """Run the tasks on the pool, counting outcomes into `run`, with a progress bar."""
+    bar = _progress_bar(len(tasks), progress)
+    failed = 0
+
+    def done(outcome: worker.Outcome) -> None:
+        nonlocal failed
+        if outcome.ok:
+            run.graded += outcome.kind == "grade"
+            run.feedback_only += outcome.kind == "feedback"
+        else:
+            failed += 1
+            run.failures.append((outcome.student, outcome.assignment, outcome.reason))
+            if not bar.disable:
+                bar.write(f"could not grade {outcome.student}/{outcome.assignment}: {outcome.reason}")
+        bar.set_postfix(failed=failed, refresh=False)
+        bar.update(1)
+
+    try:
+        pool.run(tasks, done)
+    finally:
+        run.lock_wait = pool.lock_wait
+        run.longest = max([(seconds, *key) for key, seconds in pool.held.items()], default=(0.0, "", ""))
+        bar.close()
+
+
+def _read_grades(db_url: str, assignments: list[str]) -> Grades:
+    """The gradebook's grades of `assignments`, after checking that the gradebook and the assignments exist.
+
+    The batch reads the gradebook only while no worker grades, so it needs no lock of its own.
+    """
+    from sqlalchemy.engine import make_url
+
+    from grading.export import read_grades
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        raise BatchError(f"no gradebook at {url.database}: release the assignments first (make release)")
+    from nbgrader.api import MissingEntry
+
+    try:
+        return read_grades(db_url, assignments)
+    except MissingEntry as error:
+        raise BatchError(f"an assignment is not in the gradebook ({error}): release it first (make release)") from None
+
+
+def _progress_bar(total: int, show: bool | None):
+    """A tqdm bar of done / total with failures and an ETA (shown on a terminal unless `show` says otherwise)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="autograde", unit="nb", disable=None if show is None else not show, dynamic_ncols=True)

@@ -1,0 +1,189 @@
+"""What a batch has to do: the submissions on disk, which of them changed since their last grading, and its records.
+
+A submission is `grading/submitted/<student>/<assignment>/<assignment>.ipynb`. Its fingerprint is
+the name, size and modification time of every file in its folder plus nbgrader's `timestamp.txt`.
+After a submission is autograded and its feedback written, the worker records that fingerprint in
+`grading/state/<assignment>/<student>.json` (deleted before grading starts, written atomically at
+the very end). A submission is graded again when that record is missing, its fingerprint changed
+(a newer or different submission), or the gradebook holds no grade for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUBMITTED = Path("grading") / "submitted"
+STATE = Path("grading") / "state"
+FEEDBACK = Path("grading") / "feedback"
+STAGED = Path("grading") / "staged"  # what nbgrader grades: each submission's cleaned notebook, alone
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's folder for one assignment."""
+
+    student: str
+    assignment: str
+    folder: Path
+
+    @property
+    def notebook(self) -> Path:
+        """The notebook nbgrader grades: <folder>/<assignment>.ipynb."""
+        return self.folder / f"{self.assignment}.ipynb"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work for a grading worker: "grade" (autograde then feedback) or "feedback" only."""
+
+    student: str
+    assignment: str
+    kind: str
+    fingerprint: dict = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A submission that could not be graded, and why."""
+
+    student: str
+    assignment: str
+    reason: str
+
+
+def fingerprint(folder: Path) -> dict:
+    """Name, size and mtime of every file of a submission folder, and its timestamp.txt (nbgrader collect's)."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            info = path.stat()
+            files[path.relative_to(folder).as_posix()] = [info.st_size, info.st_mtime_ns]
+    stamp = folder / "timestamp.txt"
+    return {"files": files, "timestamp": stamp.read_text().strip() if stamp.is_file() else None}
+
+
+def discover(root: Path, assignments: list[str], known: list[str]) -> tuple[list[Submission], list[Problem]]:
+    """The submissions of `assignments` under grading/submitted/, and the folders that are not gradable submissions."""
+    submissions, problems = [], []
+    base = Path(root) / SUBMITTED
+    for student_dir in sorted(p for p in base.glob("[!.]*") if p.is_dir()) if base.is_dir() else []:
+        for folder in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            student, assignment = student_dir.name, folder.name
+            if assignment not in known:
+                if not assignments or set(assignments) == set(known):
+                    problems.append(Problem(student, assignment, f"'{assignment}' is not an assignment of this course"))
+                continue
+            if assignment not in assignments:
+                continue
+            submission = Submission(student, assignment, folder)
+            if submission.notebook.is_file():
+                submissions.append(submission)
+            else:
+                found = ", ".join(sorted(p.name for p in folder.iterdir())) or "nothing"
+                problems.append(Problem(student, assignment, f"no {assignment}.ipynb in the submission folder (found: {found})"))
+    return submissions, problems
+
+
+def record_path(root: Path, student: str, assignment: str) -> Path:
+    """Where the record of a submission's last successful grading lives."""
+    return Path(root) / STATE / assignment / f"{student}.json"
+
+
+def read_record(root: Path, student: str, assignment: str) -> dict | None:
+    """The record of the last successful grading of a submission, or None."""
+    try:
+        return json.loads(record_path(root, student, assignment).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def clear_record(root: Path, student: str, assignment: str) -> None:
+    """Forget the last grading (done before grading starts, so an interrupted grading is never taken as done)."""
+    record_path(root, student, assignment).unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, body) -> None:
+    """Write JSON to `path` so that it is either whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(body, handle)
+    os.replace(tmp, path)
+
+
+def write_record(root: Path, student: str, assignment: str, print_: dict, db_url: str, seconds: float,
+                 flags: list[str] | None = None) -> None:
+    """Record a finished grading of the submission with this fingerprint into this gradebook, with its review flags."""
+    body = {"fingerprint": print_, "db_url": db_url, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "seconds": round(seconds, 3), "flags": list(flags or [])}
+    _write_atomically(record_path(root, student, assignment), body)
+
+
+def flags_path(root: Path, student: str, assignment: str) -> Path:
+    """Where the autograde step leaves a submission's review flags for the feedback step."""
+    return Path(root) / STATE / assignment / f"{student}.flags"
+
+
+def write_flags(root: Path, student: str, assignment: str, flags: list[str]) -> None:
+    """Keep the review flags of the autograde step until the grading record takes them."""
+    _write_atomically(flags_path(root, student, assignment), list(flags))
+
+
+def read_flags(root: Path, student: str, assignment: str) -> list[str]:
+    """The review flags the autograde step left ([] when none)."""
+    try:
+        return list(json.loads(flags_path(root, student, assignment).read_text()))
+    except (OSError, ValueError):
+        return []
+
+
+def stage(root: Path, student: str, assignment: str, notebook) -> None:
+    """Put the cleaned notebook (alone, with nbgrader's timestamp.txt) where nbgrader grades it; None clears it."""
+    import shutil
+
+    import nbformat
+
+    folder = Path(root) / STAGED / student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    if notebook is None:
+        return
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, str(folder / f"{assignment}.ipynb"))
+    stamp = Path(root) / SUBMITTED / student / assignment / "timestamp.txt"
+    if stamp.is_file():
+        shutil.copyfile(stamp, folder / "timestamp.txt")
+
+
+def feedback_path(root: Path, student: str, assignment: str) -> Path:
+    """nbgrader's feedback page for a submission."""
+    return Path(root) / FEEDBACK / student / assignment / f"{assignment}.html"
+
+
+def plan(
+    root: Path, submissions: list[Submission], db_url: str, graded: set[tuple[str, str]] | None, force: bool = False
+) -> tuple[list[Task], list[Submission]]:
+    """The tasks to run (biggest notebooks first) and the submissions left alone (unchanged, graded, with feedback).
+
+    A submission is left alone when its record names the same fingerprint and gradebook (`db_url`) and,
+    unless `graded` is None, the gradebook has grades for it (`graded`: its (student, assignment) pairs).
+    """
+    tasks, unchanged = [], []
+    for sub in submissions:
+        now = fingerprint(sub.folder)
+        record = read_record(root, sub.student, sub.assignment) or {}
+        fresh = (record.get("fingerprint") == now and record.get("db_url") == db_url
+                 and (graded is None or (sub.student, sub.assignment) in graded))
+        if force or not fresh:
+            tasks.append(Task(sub.student, sub.assignment, "grade", now))
+        elif not feedback_path(root, sub.student, sub.assignment).is_file():
+            tasks.append(Task(sub.student, sub.assignment, "feedback", now))
+        else:
+            unchanged.append(sub)
+    size = {(s.student, s.assignment): s.notebook.stat().st_size for s in submissions}
+    tasks.sort(key=lambda t: -size[(t.student, t.assignment)])  # long ones first: no core idles at the end
+    return tasks, unchanged

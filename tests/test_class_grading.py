@@ -1,0 +1,334 @@
+"""Does `python -m grading autograde` grade a whole class the way plain nbgrader does, and hold up?
+
+One small class in a temporary course (01-slope and 02-first-steps; a correct, a wrong, an untouched
+student; an invalid notebook, JSON that is not a notebook, a misnamed one) is graded once by
+plain serial `nbgrader autograde` and once by the batch command, which is SIGKILLed midway and
+started again. The tests then check the scores, the feedback, grades.csv, the report, the backup,
+and that only new or changed submissions are graded again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit import require_sandbox, visible_text, wrong_answers
+from grading import batch, state
+from grading.course import ROOT, course_api, course_config
+from grading.export import read_grades
+from grading.feedback import hidden_lines, scrub_traceback
+from grading.submissions import answered, read
+from grading.worker import failure_reason
+
+pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("class-grading")]
+
+ASSIGNMENTS = ["01-slope", "02-first-steps"]
+GRADABLE = {("ada", "01-slope"), ("ada", "02-first-steps"), ("bob", "01-slope"), ("bob", "02-first-steps"),
+            ("cy", "01-slope"), ("cy", "02-first-steps"), ("dee", "01-slope")}
+BROKEN = {("dee", "02-first-steps"): "JSON", ("fay", "01-slope"): "not a notebook", ("eve", "01-slope"): "no 01-slope.ipynb"}
+
+
+def hard_coded(assignment: str) -> dict[str, str]:
+    """For each answer cell, its first 'hard-codes ...' wrong answer: it passes the visible tests and fails the hidden ones."""
+    chosen: dict[str, str] = {}
+    for wrong in wrong_answers(assignment):
+        if wrong.name.startswith("hard-codes") and wrong.replaces not in chosen:
+            chosen[wrong.replaces] = wrong.code
+    return chosen
+
+
+def submit(root: Path, student: str, assignment: str, nb, name: str | None = None) -> Path:
+    """Write a notebook where nbgrader collects it from `student` (under another file name if given)."""
+    folder = root / "grading" / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name or f"{assignment}.ipynb")
+    nbformat.write(nb, str(path))
+    return path
+
+
+def build_class(root: Path) -> None:
+    """Release the two assignments into a new course at `root` and hand in the class's submissions."""
+    for assignment in ASSIGNMENTS:
+        shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
+    api = course_api(root)
+    for assignment in ASSIGNMENTS:
+        result = api.generate_assignment(assignment, force=True, create=True)
+        assert result["success"], result.get("log")
+        source = read(root / "solutions" / assignment / f"{assignment}.ipynb")
+        released = read(root / "notebooks" / assignment / f"{assignment}.ipynb")
+        submit(root, "ada", assignment, answered(released, source))
+        submit(root, "bob", assignment, answered(released, source, hard_coded(assignment)))
+        submit(root, "cy", assignment, released)
+    slope = read(root / "notebooks" / "01-slope" / "01-slope.ipynb")
+    slope_source = read(root / "solutions" / "01-slope" / "01-slope.ipynb")
+    submit(root, "dee", "01-slope", answered(slope, slope_source))
+    broken = submit(root, "dee", "02-first-steps", slope)
+    broken.write_text(broken.read_text()[:500])  # cut off mid-file: not JSON any more
+    submit(root, "fay", "01-slope", slope).write_text('{"cells are": "missing"}')  # JSON, but not a notebook
+    submit(root, "eve", "01-slope", answered(slope, slope_source), name="my-answers.ipynb")
+    (root / "nbgrader_config.py").write_text(  # for the nbgrader command line: the repository's configuration, moved here
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.db_url = {course_config(root).CourseDirectory.db_url!r}\n"
+    )
+
+
+def records(root: Path) -> dict[tuple[str, str], str]:
+    """Every grading record of the course, by (student, assignment), as text."""
+    return {(p.stem, p.parent.name): p.read_text() for p in (root / "grading" / "state").glob("*/*.json")}
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes started (directly or not) by `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """The pids that still run (zombies count as gone)."""
+    running = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                running.add(pid)
+        except OSError:
+            pass
+    return running
+
+
+def scores(root: Path) -> dict:
+    """The gradebook's scores of the course, by (student, assignment)."""
+    return read_grades(course_config(root).CourseDirectory.db_url, ASSIGNMENTS).scores
+
+
+@dataclass
+class GradedClass:
+    """The class graded both ways, and what the killed run left behind."""
+
+    root: Path
+    plain: Path
+    before_resume: dict[tuple[str, str], str]
+    orphans: set[int]
+    resume: object
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> GradedClass:
+    """Grade the class with plain nbgrader (in the background) and with the batch command, killed once and resumed."""
+    require_sandbox()
+    root = tmp_path_factory.mktemp("class") / "course"
+    build_class(root)
+    plain = root.parent / "plain"
+    shutil.copytree(root, plain)
+    (plain / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text().replace(str(root), str(plain)))
+    nbgrader = str(Path(sys.executable).with_name("nbgrader"))
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    with open(plain / "nbgrader.log", "w") as log:
+        plain_run = subprocess.Popen([nbgrader, "autograde", "*"], cwd=plain, stdout=log, stderr=subprocess.STDOUT, env=env)
+    killed = subprocess.Popen([sys.executable, "-m", "grading", "autograde", "--course", str(root), "--workers", "2", "--quiet"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not records(root) and time.monotonic() < deadline and killed.poll() is None:
+        time.sleep(0.05)
+    family = descendants(killed.pid)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    deadline = time.monotonic() + 15
+    while alive(family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    orphans = alive(family)
+    for pid in orphans:  # do not leave them behind, whatever the test says
+        os.kill(pid, signal.SIGKILL)
+    before = records(root)
+    resume = batch.run(root=root, workers=2, progress=False)
+    assert plain_run.wait(timeout=300) == 1, "nbgrader should have failed on the broken submissions"
+    return GradedClass(root, plain, before, orphans, resume)
+
+
+def test_killed_run_resumes_without_regrading_or_losing_grades(graded):
+    """After a SIGKILL midway, does a second run grade exactly what was not yet graded, and keep every grade?"""
+    assert 0 < len(graded.before_resume) < len(GRADABLE), "the run was not killed midway"
+    assert not graded.orphans, f"worker or kernel processes outlived the killed run: {graded.orphans}"
+    after = records(graded.root)
+    assert set(after) == GRADABLE
+    assert {k: after[k] for k in graded.before_resume} == graded.before_resume, "graded submissions were graded again"
+    assert graded.resume.graded == len(GRADABLE) - len(graded.before_resume)
+    assert set(scores(graded.root)) == GRADABLE
+    with sqlite3.connect(graded.root / "grading" / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_scores_match_plain_nbgrader(graded):
+    """Are the scores exactly those plain `nbgrader autograde` gives for the same submissions?"""
+    ours, theirs = scores(graded.root), scores(graded.plain)
+    assert set(theirs) == GRADABLE, f"plain nbgrader graded {sorted(theirs)}"
+    assert ours == theirs
+    assert ours[("ada", "01-slope")] != ours[("bob", "01-slope")] != ours[("cy", "01-slope")], "the class should differ"
+
+
+def test_broken_submissions_are_listed_with_their_reason(graded):
+    """Does every submission that cannot be graded appear, with why, in the run and in the report?"""
+    failures = {(s, a): reason for s, a, reason in graded.resume.failures}
+    assert set(failures) == set(BROKEN)
+    report = visible_text((graded.root / "grading" / "report" / "index.html").read_text())
+    for (student, assignment), words in BROKEN.items():
+        assert words in failures[(student, assignment)], failures[(student, assignment)]
+        assert failures[(student, assignment)] in report
+
+
+def test_feedback_never_shows_hidden_tests(graded):
+    """Does no feedback page show a line of a hidden test, not even in a traceback, while the hints stay?"""
+    checked = 0
+    for assignment in ASSIGNMENTS:
+        source = read(graded.root / "solutions" / assignment / f"{assignment}.ipynb")
+        released = read(graded.root / "notebooks" / assignment / f"{assignment}.ipynb")
+        shown = "\n".join(c.source for c in released.cells)
+        secret = {line for c in source.cells for line in hidden_lines(c.source) if line not in shown}
+        assert len(secret) > 10
+        quoted = set()
+        for student in ("ada", "bob", "cy"):
+            autograded = read(graded.root / "grading" / "autograded" / student / assignment / f"{assignment}.ipynb")
+            tracebacks = "\n".join("\n".join(o.get("traceback", [])) for c in autograded.cells for o in c.get("outputs", []))
+            quoted |= {line for line in secret if line in tracebacks}
+            page = visible_text(state.feedback_path(graded.root, student, assignment).read_text())
+            leaked = sorted(line for line in secret if line in page)
+            assert not leaked, f"{student}'s feedback on {assignment} shows hidden-test lines: {leaked}"
+            checked += 1
+        assert quoted, f"no traceback of {assignment} quotes a hidden line: the check above proves nothing"
+    bob = visible_text(state.feedback_path(graded.root, "bob", "01-slope").read_text())
+    assert "not a fixed number" in bob, "the hint of a failed hidden test must stay"
+    assert checked == 6
+
+
+def test_grades_csv_has_a_row_per_student_and_a_column_per_cell(graded):
+    """Does grades.csv hold one row per student and a column per assignment and graded cell, blank where ungraded?"""
+    import csv
+
+    with open(graded.root / "grading" / "grades.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    grades = read_grades(course_config(graded.root).CourseDirectory.db_url, ASSIGNMENTS)
+    expected = ["student"]
+    for assignment in ASSIGNMENTS:
+        expected += [assignment] + [grades.column(assignment, c) for c in grades.cells[assignment]]
+    assert list(rows[0]) == expected
+    by_student = {r["student"]: r for r in rows}
+    assert set(by_student) == {"ada", "bob", "cy", "dee", "eve", "fay"}
+    assert float(by_student["ada"]["01-slope"]) == grades.max_total("01-slope")
+    assert float(by_student["cy"]["02-first-steps"]) == 0
+    assert by_student["dee"]["02-first-steps"] == "" and by_student["eve"]["01-slope"] == ""
+    for (student, assignment), cells in grades.scores.items():
+        for cell in grades.cells[assignment]:
+            assert float(by_student[student][grades.column(assignment, cell)]) == cells[(cell.notebook, cell.grade_id)]
+
+
+def test_report_shows_distribution_and_pass_rates(graded):
+    """Does the report plot each assignment and give the pass rate of each graded cell?"""
+    folder = graded.root / "grading" / "report"
+    page = (folder / "index.html").read_text()
+    grades = read_grades(course_config(graded.root).CourseDirectory.db_url, ASSIGNMENTS)
+    for assignment in ASSIGNMENTS:
+        assert (folder / f"{assignment}.png").read_bytes()[:4] == b"\x89PNG"
+        assert f"src='{assignment}.png'" in page
+        for cell in grades.cells[assignment]:
+            assert f"<td>{cell.grade_id}</td>" in page
+    assert "33%" in page  # 1 of the 3 graded students (ada) passes 02's cells
+
+
+def test_gradebook_backed_up_before_the_run_changed_it(graded):
+    """Is there a backup from before the resumed run, holding what the killed run had graded and not the rest?"""
+    backup = graded.resume.backup
+    assert backup and backup.parent == graded.root / "grading" / "backups"
+    saved = set(read_grades(f"sqlite:///{backup}", ASSIGNMENTS).scores)
+    assert set(graded.before_resume) <= saved < GRADABLE
+
+
+def test_only_new_or_changed_submissions_are_graded_again(graded):
+    """Is a changed or newer submission graded again, and an unchanged one left alone?"""
+    root = graded.root
+    before = records(root)
+    source = read(root / "solutions" / "01-slope" / "01-slope.ipynb")
+    released = read(root / "notebooks" / "01-slope" / "01-slope.ipynb")
+    submit(root, "cy", "01-slope", answered(released, source))  # cy hands in a new, correct version
+    later = time.time() + 5
+    os.utime(root / "grading" / "submitted" / "ada" / "02-first-steps" / "02-first-steps.ipynb", (later, later))  # newer
+    run = batch.run(["01-slope", "02-first-steps"], root=root, workers=1, progress=False)
+    assert run.graded == 2 and run.unchanged == len(GRADABLE) - 2
+    after = records(root)
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed == {("cy", "01-slope"), ("ada", "02-first-steps")}
+    assert scores(root)[("cy", "01-slope")] == scores(root)[("ada", "01-slope")]
+
+
+def test_force_grades_everything_again(graded):
+    """Does --force plan every submission, changed or not?"""
+    submissions, _ = state.discover(graded.root, ASSIGNMENTS, ASSIGNMENTS)
+    db_url = course_config(graded.root).CourseDirectory.db_url
+    everything = {(s.student, s.assignment) for s in submissions}
+    tasks, _ = state.plan(graded.root, submissions, db_url, set(GRADABLE), force=True)
+    assert {(t.student, t.assignment) for t in tasks} == everything
+    tasks, _ = state.plan(graded.root, submissions, db_url, set(GRADABLE))
+    assert {(t.student, t.assignment) for t in tasks} == everything - GRADABLE  # only the broken ones are retried
+    usage = subprocess.run([sys.executable, "-m", "grading", "autograde", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert "--force" in usage.stdout
+
+
+def test_db_url_is_honoured(tmp_path):
+    """With another db_url, do grades go to that gradebook and not to the course's own?"""
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / "01-slope", root / "solutions" / "01-slope")
+    api = course_api(root)
+    assert api.generate_assignment("01-slope", force=True, create=True)["success"]
+    source = read(root / "solutions" / "01-slope" / "01-slope.ipynb")
+    released = read(root / "notebooks" / "01-slope" / "01-slope.ipynb")
+    submit(root, "ada", "01-slope", answered(released, source))
+    shared = tmp_path / "shared.db"
+    shutil.copy(root / "grading" / "gradebook.db", shared)
+    run = batch.run(root=root, db_url=f"sqlite:///{shared}", workers=1, progress=False)
+    assert run.graded == 1 and not run.failures
+    assert set(read_grades(f"sqlite:///{shared}", ["01-slope"]).scores) == {("ada", "01-slope")}
+    assert not read_grades(course_config(root).CourseDirectory.db_url, ["01-slope"]).scores
+
+
+def test_traceback_lines_of_hidden_tests_are_replaced():
+    """Does a traceback lose the hidden-test lines it quotes, and keep the rest?"""
+    traceback = [
+        "\x1b[31mAssertionError\x1b[39m Traceback (most recent call last)",
+        "Cell \x1b[32mIn[7]\x1b[39m, line 12\n\x1b[32m     10\x1b[39m visible = 1\n\x1b[32m     11\x1b[39m secret_a = rng(3)\n"
+        "\x1b[32m---> \x1b[39m\x1b[32m12\x1b[39m \x1b[38;5;28;01massert\x1b[39;00m secret_b(x)\n"
+        "\x1b[32m     13\x1b[39m secret_c()\n",
+        "AssertionError: a hint for the student",
+    ]
+    out = scrub_traceback(traceback, {"secret_a = rng(3)", "assert secret_b(x)", "secret_c()"})
+    text = "\n".join(out)
+    assert "secret" not in text and "visible = 1" in text and "a hint for the student" in text
+    assert "---> (hidden test)" in text
+
+
+def test_failure_reason_is_the_specific_error():
+    """Is nbgrader's log of a failure reduced to its specific error, without the generic wrap-up?"""
+    log = ("[ERROR] There was an error processing assignment: /x\n[ERROR] Traceback (most recent call last):\n"
+           "      File \"x.py\", line 1\n    nbformat.reader.NotJSONError: Notebook does not appear to be JSON\n"
+           "[ERROR] There was an error processing assignment '01-slope' for student 'b1'\n[ERROR] Please see the the above\n")
+    assert failure_reason({"log": log}) == "nbformat.reader.NotJSONError: Notebook does not appear to be JSON"

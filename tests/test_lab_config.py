@@ -1,0 +1,43 @@
+"""Does the student's JupyterLab configuration (jupyter/, used by `make lab`) agree with the course?
+
+The browser tests (tests/browser/) check what it does in JupyterLab; these check, without a browser,
+the parts that can drift silently.
+"""
+
+from __future__ import annotations
+
+import json
+
+from traitlets.config.loader import PyFileConfigLoader
+
+from grading.course import ROOT, course_config
+
+JUPYTER = ROOT / "jupyter"
+
+
+def test_student_nbgrader_settings_match_the_course():
+    """Does the student's Validate use the course's id and per-cell time limit (as autograde does)?"""
+    student = PyFileConfigLoader("nbgrader_config.py", path=str(JUPYTER / "student")).load_config()
+    course = course_config()
+    assert student.CourseDirectory.course_id == course.CourseDirectory.course_id
+    assert student.Execute.timeout == course.Execute.timeout
+
+
+def test_exchange_lists_the_released_notebooks():
+    """Does the assignment list's exchange (jupyter/exchange/gdlab/outbound) lead to notebooks/?"""
+    outbound = JUPYTER / "exchange" / "gdlab" / "outbound"
+    assert outbound.is_symlink(), "jupyter/exchange/gdlab/outbound should be a link to notebooks/"
+    assert outbound.resolve() == (ROOT / "notebooks").resolve()
+
+
+def test_no_news_pop_up_for_students_or_instructors():
+    """Do both JupyterLab set-ups switch off the 'get notified about Jupyter news?' question?"""
+    for role in ("student", "instructor"):
+        overrides = json.loads((JUPYTER / role / "overrides.json").read_text())
+        assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false", role
+
+
+def test_students_do_not_get_the_instructor_plugins():
+    """Does the student's page_config.json disable formgrader and Create Assignment (and nothing students use)?"""
+    disabled = set(json.loads((JUPYTER / "student" / "page_config.json").read_text())["disabledExtensions"])
+    assert disabled == {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"}
