@@ -4,8 +4,13 @@ Start it from the repository root, the nbgrader course directory (formgrader wan
 """
 
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when Jupyter loads this file)
 
 # instructor/overrides.json: no "Would you like to get notified about official Jupyter news?" pop-up, no update check.
-c.LabApp.app_settings_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "instructor")
+here = os.path.dirname(os.path.abspath(__file__))
+c.LabApp.app_settings_dir = os.path.join(here, "instructor")
+# Kernels opened in the lab never inherit NBGRADER_EXECUTION from a Validate running at that moment (labkernels.py).
+sys.path.insert(0, here)
+c.MappingKernelManager.kernel_manager_class = "labkernels.LabKernelManager"

@@ -41,3 +41,17 @@ def test_students_do_not_get_the_instructor_plugins():
     """Does the student's page_config.json disable formgrader and Create Assignment (and nothing students use)?"""
     disabled = set(json.loads((JUPYTER / "student" / "page_config.json").read_text())["disabledExtensions"])
     assert disabled == {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"}
+
+
+def test_lab_kernels_do_not_inherit_a_running_validate():
+    """Does a kernel opened while Validate runs (NBGRADER_EXECUTION set in the server) start without nbgrader's markers?"""
+    import sys
+
+    sys.path.insert(0, str(JUPYTER))
+    from labkernels import kernel_env
+
+    env = kernel_env({"PATH": "/usr/bin", "NBGRADER_EXECUTION": "validate", "NBGRADER_VALIDATING": "1"})
+    assert env == {"PATH": "/usr/bin"}
+    for role in ("student", "instructor"):
+        config = PyFileConfigLoader(f"{role}.py", path=str(JUPYTER)).load_config()
+        assert config.MappingKernelManager.kernel_manager_class == "labkernels.LabKernelManager", role

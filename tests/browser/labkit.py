@@ -307,7 +307,8 @@ async def demo_report(panel, timeout: float = 60_000) -> list[dict]:
           sliders: Array.from(o.querySelectorAll('.widget-slider')).map(s => (s.querySelector('.widget-label') || {{}}).textContent || ''),
           text: o.textContent.slice(0, 300),
         }}))""")
-        if all(d["controls"] and d["figures"] for d in report) or time.monotonic() > deadline:
+        drawn = report and all(d["controls"] and d["figures"] for d in report)  # none yet: the widgets are still coming
+        if drawn or time.monotonic() > deadline:
             return report
         await asyncio.sleep(0.25)
 
