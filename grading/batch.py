@@ -193,10 +193,11 @@ def run(
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise BatchError(f"no such assignment: {', '.join(unknown)} (the course has {', '.join(known)})")
-    db_url = db_url or course_config(root).CourseDirectory.db_url
+    config = course_config(root)
+    db_url = db_url or config.CourseDirectory.db_url
     report_dir = root / "grading" / "report"
     report_dir.mkdir(parents=True, exist_ok=True)
-    _check_sandbox(root, limits)
+    _check_sandbox(config, limits)
     submissions, problems = state.discover(root, chosen, known)
     wanted = workers or default_workers()
 
@@ -230,11 +231,10 @@ def run(
     return run
 
 
-def _check_sandbox(root: Path, limits: dict | None) -> None:
-    """Refuse to run student code without its sandbox, unless the course turned isolation off on purpose."""
+def _check_sandbox(config, limits: dict | None) -> None:
+    """Refuse to run student code without its sandbox, unless the course's `config` turned isolation off on purpose."""
     from grading.sandbox import Sandbox, bubblewrap_problem
 
-    config = course_config(root)
     for name, value in (limits or {}).items():
         setattr(config.Sandbox, name, value)
     if Sandbox(config=config).isolate and (problem := bubblewrap_problem()):

@@ -413,7 +413,7 @@ def test_budget_explorer_is_quiet_with_a_huge_rate():
 
 
 def test_budget_explorer_headless_shows_a_still_picture(headless_display, capsys):
-    """Under nbgrader (NBGRADER_EXECUTION set), does the demo print its configuration and display one picture?"""
+    """Headless (GDLAB_HEADLESS=1), does the demo print its configuration and display one picture?"""
     budget_explorer().show()
     out = capsys.readouterr().out
     assert "'optimizer': 'momentum'" in out and "target missed" in out

@@ -60,7 +60,7 @@ def test_tangent_slider_moves_the_tangent():
 
 
 def test_headless_shows_a_still_picture(headless_display, capsys):
-    """Under nbgrader (NBGRADER_EXECUTION set), does a demo print its verdict and display a picture, not widgets?"""
+    """Headless (GDLAB_HEADLESS=1), does a demo print its verdict and display a picture, not widgets?"""
     learning_rate_explorer(parabola(1.0, 2.0), 8.0).show()
     assert "converges steadily" in capsys.readouterr().out
     assert is_still_picture(headless_display)

@@ -5,6 +5,7 @@ from gdlab import (
     capstone,
     classification,
     datasets,
+    graded,
     losses,
     optim,
     rates,
@@ -19,6 +20,7 @@ __all__ = [
     "capstone",
     "classification",
     "datasets",
+    "graded",
     "losses",
     "optim",
     "rates",
@@ -28,3 +30,7 @@ __all__ = [
     "stationary",
 ]
 __version__ = "0.1.0"
+
+if graded.is_graded_run():
+    print(graded.NOTE)
+    graded.skip_pictures()

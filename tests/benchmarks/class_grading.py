@@ -90,10 +90,15 @@ def class_grading(course: Path, workers: int | None) -> float:
 
 
 def timed_execution(nb, folder: Path) -> float:
-    """Seconds to execute a copy of `nb` in `folder` with nbclient alone: a fresh kernel, every cell, stop."""
+    """Seconds to execute a copy of `nb` in `folder` with nbclient alone: a fresh kernel, every cell, stop.
+
+    The kernel runs as under nbgrader (NBGRADER_EXECUTION=autograde, so gdlab skips pictures and demos
+    there too): the floors measure the same work that grading does, minus nbgrader.
+    """
+    client = NotebookClient(copy.deepcopy(nb), timeout=120, kernel_name="python3",
+                            extra_arguments=["--HistoryManager.hist_file=:memory:"], resources={"metadata": {"path": str(folder)}})
     start = time.perf_counter()
-    NotebookClient(copy.deepcopy(nb), timeout=120, kernel_name="python3", extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    client.execute(env={**os.environ, "NBGRADER_EXECUTION": "autograde"})
     return time.perf_counter() - start
 
 

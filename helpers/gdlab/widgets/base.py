@@ -13,9 +13,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from gdlab.graded import SkippedDemo, is_graded_run
+
 
 def is_headless() -> bool:
-    """True when a notebook runs with nobody watching (nbgrader's autograde or validate, or GDLAB_HEADLESS=1)."""
+    """True when a notebook runs with nobody watching: GDLAB_HEADLESS=1 (still pictures), or nbgrader (demos skipped)."""
     return bool(os.environ.get("NBGRADER_EXECUTION") or os.environ.get("GDLAB_HEADLESS"))
 
 
@@ -54,12 +56,20 @@ def plain_text(markup: str) -> str:
 class Demo:
     """What every demo shows: its controls, a one-line readout and the picture; headless, the readout and a still picture.
 
+    Under nbgrader (gdlab.graded) a demo is not built at all.
+
     Subclasses set `self.readout` (a Label or HTML widget) and `self.image` (an Image widget)
     and list their sliders and pickers in `controls()`.
     """
 
     readout: widgets.ValueWidget
     image: widgets.Image
+
+    def __new__(cls, *args, **kwargs):
+        """A new demo, or under nbgrader a SkippedDemo: nothing is computed or drawn for a picture nobody sees."""
+        if is_graded_run():
+            return SkippedDemo(cls.__name__)
+        return super().__new__(cls)
 
     def controls(self) -> list[widgets.Widget]:
         """The widgets above the readout, in display order."""
