@@ -18,7 +18,7 @@ from gdlab.graded import SkippedDemo, is_graded_run
 
 def is_headless() -> bool:
     """True when a notebook runs with nobody watching: GDLAB_HEADLESS=1 (still pictures), or nbgrader (demos skipped)."""
-    return bool(os.environ.get("NBGRADER_EXECUTION") or os.environ.get("GDLAB_HEADLESS"))
+    return is_graded_run() or bool(os.environ.get("GDLAB_HEADLESS"))
 
 
 def canvas_png(canvas: FigureCanvasAgg) -> bytes:
