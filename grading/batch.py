@@ -197,8 +197,13 @@ def run(
     db_url = db_url or config.CourseDirectory.db_url
     report_dir = root / "grading" / "report"
     report_dir.mkdir(parents=True, exist_ok=True)
+    config.CourseDirectory.db_url = db_url
     _check_sandbox(config, limits)
-    submissions, problems = state.discover(root, chosen, known)
+    from nbgrader.coursedir import CourseDirectory
+
+    release = root / CourseDirectory(config=config).release_directory
+    notebooks = {a: state.release_contents(release / a)[0] for a in known}
+    submissions, problems = state.discover(root, chosen, known, notebooks)
     wanted = workers or default_workers()
 
     def start_pool(n_tasks: int) -> Pool:
@@ -233,14 +238,18 @@ def run(
 
 def _check_sandbox(config, limits: dict | None) -> None:
     """Refuse to run student code without its sandbox, unless the course's `config` turned isolation off on purpose."""
-    from grading.sandbox import Sandbox, bubblewrap_problem
+    from grading.sandbox import Sandbox, bubblewrap_problem, environment_problem
 
     for name, value in (limits or {}).items():
         setattr(config.Sandbox, name, value)
-    if Sandbox(config=config).isolate and (problem := bubblewrap_problem()):
+    if not Sandbox(config=config).isolate:
+        return
+    if problem := bubblewrap_problem():
         raise BatchError(f"student code runs in a bubblewrap sandbox, and {problem}. Install it, or set "
                          "c.Sandbox.isolate = False in nbgrader_config.py to grade with the resource limits only "
                          "(see grading/README.md, 'Student code is untrusted')")
+    if problem := environment_problem(config):
+        raise BatchError(problem)
 
 
 def _grade(pool: Pool, tasks: list[state.Task], run: RunSummary, progress: bool | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -42,6 +43,16 @@ def limit_hit(cell: NotebookNode, limits: Sandbox) -> str | None:
     return None
 
 
+def released_folder(config, assignment: str | None) -> Path | None:
+    """The assignment's release folder (notebooks/<id>/), whose files nbgrader puts beside the graded notebook."""
+    from nbgrader.coursedir import CourseDirectory
+
+    if not assignment:
+        return None
+    coursedir = CourseDirectory(config=config)
+    return Path(coursedir.format_path(coursedir.release_directory, ".", assignment))
+
+
 class GuardedExecute(Execute):
     """Execute every cell under the Sandbox limits, in a SandboxedKernelManager kernel; stop cleanly at the first limit."""
 
@@ -55,7 +66,14 @@ class GuardedExecute(Execute):
         self.deadline = time.monotonic() + self.limits.deadline
         self.output_total = 0
         self.stop_reason: str | None = None
+        self.released = released_folder(self.config, (resources or {}).get("nbgrader", {}).get("assignment"))
         return super().preprocess(nb, resources, km)
+
+    def create_kernel_manager(self):
+        """The sandboxed kernel manager, told which released files to put in the kernel's working folder."""
+        km = super().create_kernel_manager()
+        km.released = self.released
+        return km
 
     def _get_timeout(self, cell):
         """A cell's timeout: nbgrader's per-cell timeout, cut to what is left of the notebook's deadline."""

@@ -53,20 +53,25 @@ class Refused(Exception):
     """The submission cannot be graded; the message says why, in one line."""
 
 
-def intake(folder: Path, assignment: str, released: nbformat.NotebookNode, *, max_bytes: int = MAX_BYTES) -> Intake:
-    """The notebook to grade from a submission folder, or the reason it cannot be graded; never raises."""
+def intake(folder: Path, notebook: str, released: nbformat.NotebookNode, *, max_bytes: int = MAX_BYTES,
+           expected: frozenset[str] = frozenset()) -> Intake:
+    """Notebook `notebook`.ipynb to grade from a submission folder, or the reason it cannot be graded; never raises.
+
+    `expected` names the other files the release puts in the folder (its other notebooks, its data files):
+    they are not flagged as extra; the data files are graded from the release's copy, never the student's.
+    """
     folder = Path(folder)
-    name = f"{assignment}.ipynb"
+    name = f"{notebook}.ipynb"
     try:
         raw = _parse(_read_bytes(folder, name, max_bytes), name)
         _check_shape(raw, name)
-        notebook, flags = _rebuild(raw, released)
-        flags += _extra_files(folder, name)
+        graded, flags = _rebuild(raw, released)
+        flags += _extra_files(folder, {name, *expected})
     except Refused as refused:
         return Intake(None, str(refused), [])
     except Exception as error:  # noqa: BLE001 (one submission must never stop the batch)
         return Intake(None, f"{name} could not be taken in ({type(error).__name__}: {error})", [])
-    return Intake(notebook, None, flags)
+    return Intake(graded, None, flags)
 
 
 # --- reading and refusing -------------------------------------------------------------------------------
@@ -382,9 +387,9 @@ def _listing(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def _extra_files(folder: Path, name: str) -> list[str]:
-    """A flag naming the files shipped next to the notebook, which are not graded with it."""
-    extra = [f for f in _listing(folder) if f not in (name, *IGNORED_FILES)]
+def _extra_files(folder: Path, expected: set[str]) -> list[str]:
+    """A flag naming the files shipped next to the notebook that the release does not have, which are not graded with it."""
+    extra = [f for f in _listing(folder) if f not in expected | IGNORED_FILES]
     if not extra:
         return []
     more = f" and {len(extra) - SHOWN_EXTRA_FILES} more" if len(extra) > SHOWN_EXTRA_FILES else ""

@@ -28,7 +28,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Float, Integer
 from traitlets.config import Configurable
 
-from grading.course import ROOT
+from grading.course import CONFIG_FILE
 
 SANDBOX_UIDS = 100_000  # kernels run as uid/gid 100000 + (worker pid mod 100000): one user per worker, so that
 # the process cap (counted per user) of one submission never starves another graded at the same time
@@ -57,14 +57,103 @@ def bubblewrap_problem() -> str | None:
     return None if probe.returncode == 0 else f"bubblewrap cannot make namespaces here: {probe.stderr.strip()}"
 
 
-def _visible_paths(root: Path) -> list[Path]:
-    """What the kernel must read: the Python install and virtual environment, and the gdlab package."""
-    paths = [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent, root / "helpers"]
+def _gdlab_folder() -> Path | None:
+    """The folder gdlab is imported from (helpers/ of an editable install, or site-packages), without importing it."""
+    from importlib.util import find_spec
+
+    spec = find_spec("gdlab")
+    return Path(spec.origin).resolve().parent.parent if spec and spec.origin else None
+
+
+def _visible_paths(hidden: list[Path]) -> list[Path]:
+    """What the kernel must read: the interpreter and its standard library, every folder on its import path, and gdlab.
+
+    An import-path entry that is, or holds, a hidden folder (the course, /tmp, ...) is left out: it is
+    the course itself or a folder above it, never something the kernel needs.
+    """
+    import site
+
+    candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent,
+                  *(Path(p) for p in site.getsitepackages()), *(Path(p) for p in sys.path if p), _gdlab_folder()]
     kept: list[Path] = []
-    for path in sorted({p.resolve() for p in paths if p.exists()}, key=lambda p: len(p.parts)):
+    for path in sorted({p.resolve() for p in candidates if p is not None and p.exists()}, key=lambda p: len(p.parts)):
+        if any(h.is_relative_to(path) for h in hidden):
+            continue
         if not any(path.is_relative_to(k) for k in kept):
             kept.append(path)
     return kept
+
+
+def _passable(folder: Path, as_root: bool) -> bool:
+    """Whether the kernel's user may pass through this real folder (as "other" when grading as root)."""
+    try:
+        return bool(folder.stat().st_mode & 0o001) if as_root else os.access(folder, os.X_OK)
+    except OSError:
+        return False
+
+
+def _masks(hidden: list[Path], visible: list[Path], as_root: bool) -> list[Path]:
+    """The folders replaced by empty ones: the hidden folders, and any real folder on the way to a visible path
+    that the kernel's user could not pass (a private folder of mode 0700 holding the course or its environment)."""
+    masks = {h for h in hidden if h.is_dir()}
+    for path in visible:
+        for folder in reversed(path.parents[:-1]):  # from the top down, / itself excluded
+            if not any(folder.is_relative_to(m) for m in masks) and not _passable(folder, as_root):
+                masks.add(folder)
+    return sorted(masks, key=lambda p: len(p.parts))
+
+
+def _parents_inside(path: Path, masks: list[Path]) -> list[Path]:
+    """The folders between `path` and the empty folder that hides it, which bwrap would otherwise create as root, mode 0700."""
+    return [f for f in reversed(path.parents) if any(f.is_relative_to(m) and f != m for m in masks)]
+
+
+def filesystem_args(hidden: list[Path], visible: list[Path], as_root: bool) -> list[str]:
+    """bwrap's mounts: the machine read-only, the hidden folders empty, each visible path shown again, reachable."""
+    masks = _masks(hidden, visible, as_root)
+    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    made: set[Path] = set()
+    steps = [(m, "mask") for m in masks] + [(v, "show") for v in visible if any(v.is_relative_to(m) for m in masks)]
+    for path, kind in sorted(steps, key=lambda s: (len(s[0].parts), s[1] == "show")):
+        for folder in _parents_inside(path, masks):
+            if folder not in made and folder not in masks:
+                args += ["--perms", "0755", "--dir", str(folder)]
+                made.add(folder)
+        if kind == "mask":
+            args += ["--perms", "01777" if str(path) in ("/tmp", "/var/tmp") else "0755", "--tmpfs", str(path)]
+        else:
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def hidden_paths(courses: list[Path], db_url: str | None = None) -> list[Path]:
+    """What the kernel must not see: homes, temporary and runtime folders, the course folders, and an SQLite gradebook's folder."""
+    hidden = [Path(h) for h in HIDDEN] + [Path(c).resolve() for c in courses]
+    if db_url:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(db_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            hidden.append(Path(url.database).resolve().parent)
+    return hidden
+
+
+def course_hidden_paths(config) -> list[Path]:
+    """The hidden paths for the course that `config` names (nbgrader's CourseDirectory), and the repository configured from."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    return hidden_paths([Path(coursedir.root), CONFIG_FILE.parent], coursedir.db_url)
+
+
+def working_folder(jail: Path, released: Path | None, ignore: list[str]) -> Path:
+    """The kernel's working folder, in its private folder: a copy of every file released beside the notebooks, as nbgrader gives it."""
+    work = jail / "work"
+    if released is not None and released.is_dir():
+        shutil.copytree(released, work, ignore=shutil.ignore_patterns(*ignore, "*.ipynb"))
+    else:
+        work.mkdir()
+    return work
 
 
 def sandbox_uid() -> int:
@@ -72,15 +161,17 @@ def sandbox_uid() -> int:
     return SANDBOX_UIDS + os.getpid() % 100_000
 
 
-def bubblewrap_args(cwd: Path, jail: Path, root: Path, as_root: bool) -> list[str]:
-    """bwrap's arguments: read-only system, course and home folders hidden, an empty writable cwd, private namespaces."""
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for hidden in (*HIDDEN, str(root)):
-        if Path(hidden).is_dir():
-            args += ["--perms", "01777", "--tmpfs", hidden] if hidden in ("/tmp", "/var/tmp") else ["--tmpfs", hidden]
-    for path in _visible_paths(root):
-        args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(jail), str(jail), "--perms", "01777", "--tmpfs", str(cwd), "--chdir", str(cwd)]
+def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, work: Path | None = None) -> list[str]:
+    """bwrap's arguments: read-only system, course and home folders hidden, a writable cwd (`work`, or empty), private namespaces."""
+    visible = _visible_paths(hidden)
+    args = ["bwrap", *filesystem_args(hidden, visible, as_root)]
+    masks = _masks(hidden, visible, as_root)
+    for path, mount in ((jail, ["--bind", str(jail), str(jail)]),
+                        (cwd, ["--bind", str(work), str(cwd)] if work else ["--perms", "01777", "--tmpfs", str(cwd)])):
+        for folder in _parents_inside(path, masks):
+            args += ["--perms", "0755", "--dir", str(folder)]
+        args += mount
+    args += ["--chdir", str(cwd)]
     args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--clearenv"]
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
@@ -109,10 +200,37 @@ def limit_args(limits: Sandbox) -> list[str]:
             f"--fsize={limits.file_mb * mib}", "--nofile=512", "--core=0", "--"]
 
 
+KERNEL_IMPORTS = "import ipykernel.kernelapp, gdlab"
+
+
+def environment_problem(config) -> str | None:
+    """Why a kernel could not start in the sandbox with this Python environment, or None: tried once before grading."""
+    as_root = os.geteuid() == 0
+    jail = Path(tempfile.mkdtemp(prefix="gdlab-check-"))
+    try:
+        if as_root:
+            os.chown(jail, sandbox_uid(), sandbox_uid())
+        command = (limit_args(Sandbox(config=config)) + bubblewrap_args(jail / "cwd", jail, course_hidden_paths(config), as_root)
+                   + [sys.executable, "-c", KERNEL_IMPORTS])
+        try:
+            tried = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return f"{sys.executable} did not start in the sandbox within 120 s"
+    finally:
+        shutil.rmtree(jail, ignore_errors=True)
+    if tried.returncode == 0:
+        return None
+    said = [line for line in tried.stderr.splitlines() if line.strip()][-1:] or [f"exit code {tried.returncode}"]
+    who = f"uid {sandbox_uid()}" if as_root else "this user"
+    return (f"{sys.executable} cannot run `{KERNEL_IMPORTS}` in the sandbox ({said[0]}): the kernel runs as {who} "
+            f"and must be able to read the Python environment ({sys.prefix}) and gdlab ({_gdlab_folder()}); "
+            "make them readable by all users (see grading/README.md, 'Where the Python environment may live')")
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs inside `Sandbox`'s limits, talking over Unix sockets in a private folder."""
 
-    course_root = Path(ROOT)
+    released: Path | None = None  # the assignment's release folder (GuardedExecute sets it): its files go into the cwd
 
     async def _async_pre_start_kernel(self, **kw):
         """Give the kernel a private folder for its sockets and connection file, then wrap its command line."""
@@ -129,13 +247,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.kernel_spec is not None:
             self.kernel_spec.interrupt_mode = "message"  # signals do not cross bwrap; the control channel does
         cmd, kw = await super()._async_pre_start_kernel(**kw)
-        if as_root:
-            for path in [self.jail, *self.jail.iterdir()]:
-                os.chown(path, sandbox_uid(), sandbox_uid())
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
         wrapper = limit_args(self.sandbox)
         if isolate:
-            wrapper += bubblewrap_args(cwd, self.jail, self.course_root.resolve(), as_root)
+            from nbgrader.coursedir import CourseDirectory
+
+            work = working_folder(self.jail, self.released, CourseDirectory(config=self.config).ignore)
+            wrapper += bubblewrap_args(cwd, self.jail, course_hidden_paths(self.config), as_root, work)
+        if as_root:
+            for top, folders, files in os.walk(self.jail):
+                for path in [top, *(os.path.join(top, name) for name in folders + files)]:
+                    os.chown(path, sandbox_uid(), sandbox_uid(), follow_symlinks=False)
         return wrapper + cmd, kw
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:

@@ -23,6 +23,9 @@ FEEDBACK = Path("grading") / "feedback"
 STAGED = Path("grading") / "staged"  # what nbgrader grades: each submission's cleaned notebook, alone
 
 
+RELEASE_IGNORED = (".ipynb_checkpoints", "__pycache__", "feedback")  # nbgrader's CourseDirectory.ignore, as folders
+
+
 @dataclass(frozen=True)
 class Submission:
     """One student's folder for one assignment."""
@@ -32,9 +35,19 @@ class Submission:
     folder: Path
 
     @property
-    def notebook(self) -> Path:
-        """The notebook nbgrader grades: <folder>/<assignment>.ipynb."""
-        return self.folder / f"{self.assignment}.ipynb"
+    def size(self) -> int:
+        """Bytes of the notebooks in the folder (what grading time grows with)."""
+        return sum(p.stat().st_size for p in self.folder.glob("*.ipynb") if p.is_file())
+
+
+def release_contents(folder: Path) -> tuple[list[str], frozenset[str]]:
+    """An assignment's release folder: its notebooks (names without .ipynb, sorted), and every file in it (relative paths)."""
+    files = []
+    for path in sorted(Path(folder).rglob("*")) if Path(folder).is_dir() else []:
+        inside = path.relative_to(folder)
+        if path.is_file() and not set(inside.parts) & set(RELEASE_IGNORED) and path.suffix != ".pyc":
+            files.append(inside.as_posix())
+    return sorted(f[:-6] for f in files if f.endswith(".ipynb") and "/" not in f), frozenset(files)
 
 
 @dataclass(frozen=True)
@@ -67,8 +80,13 @@ def fingerprint(folder: Path) -> dict:
     return {"files": files, "timestamp": stamp.read_text().strip() if stamp.is_file() else None}
 
 
-def discover(root: Path, assignments: list[str], known: list[str]) -> tuple[list[Submission], list[Problem]]:
-    """The submissions of `assignments` under grading/submitted/, and the folders that are not gradable submissions."""
+def discover(root: Path, assignments: list[str], known: list[str],
+             notebooks: dict[str, list[str]] | None = None) -> tuple[list[Submission], list[Problem]]:
+    """The submissions of `assignments` under grading/submitted/, and the folders that are not gradable submissions.
+
+    A folder is a submission when it holds at least one of its assignment's `notebooks` (default: <assignment>.ipynb).
+    """
+    notebooks = notebooks or {}
     submissions, problems = [], []
     base = Path(root) / SUBMITTED
     for student_dir in sorted(p for p in base.glob("[!.]*") if p.is_dir()) if base.is_dir() else []:
@@ -80,12 +98,12 @@ def discover(root: Path, assignments: list[str], known: list[str]) -> tuple[list
                 continue
             if assignment not in assignments:
                 continue
-            submission = Submission(student, assignment, folder)
-            if submission.notebook.is_file():
-                submissions.append(submission)
+            names = [f"{n}.ipynb" for n in notebooks.get(assignment) or [assignment]]
+            if any((folder / name).is_file() for name in names):
+                submissions.append(Submission(student, assignment, folder))
             else:
                 found = ", ".join(sorted(p.name for p in folder.iterdir())) or "nothing"
-                problems.append(Problem(student, assignment, f"no {assignment}.ipynb in the submission folder (found: {found})"))
+                problems.append(Problem(student, assignment, f"no {' or '.join(names)} in the submission folder (found: {found})"))
     return submissions, problems
 
 
@@ -142,26 +160,32 @@ def read_flags(root: Path, student: str, assignment: str) -> list[str]:
         return []
 
 
-def stage(root: Path, student: str, assignment: str, notebook) -> None:
-    """Put the cleaned notebook (alone, with nbgrader's timestamp.txt) where nbgrader grades it; None clears it."""
+def stage(root: Path, student: str, assignment: str, notebooks: dict | None) -> None:
+    """Put the cleaned notebooks ({name: notebook}; alone, with nbgrader's timestamp.txt) where nbgrader grades them; None clears."""
     import shutil
 
     import nbformat
 
     folder = Path(root) / STAGED / student / assignment
     shutil.rmtree(folder, ignore_errors=True)
-    if notebook is None:
+    if notebooks is None:
         return
     folder.mkdir(parents=True)
-    nbformat.write(notebook, str(folder / f"{assignment}.ipynb"))
+    for name, notebook in notebooks.items():
+        nbformat.write(notebook, str(folder / f"{name}.ipynb"))
     stamp = Path(root) / SUBMITTED / student / assignment / "timestamp.txt"
     if stamp.is_file():
         shutil.copyfile(stamp, folder / "timestamp.txt")
 
 
-def feedback_path(root: Path, student: str, assignment: str) -> Path:
-    """nbgrader's feedback page for a submission."""
-    return Path(root) / FEEDBACK / student / assignment / f"{assignment}.html"
+def feedback_path(root: Path, student: str, assignment: str, notebook: str | None = None) -> Path:
+    """nbgrader's feedback page for a notebook of a submission (default: the one named after the assignment)."""
+    return Path(root) / FEEDBACK / student / assignment / f"{notebook or assignment}.html"
+
+
+def has_feedback(root: Path, student: str, assignment: str) -> bool:
+    """Whether nbgrader wrote a feedback page for the submission (one per graded notebook)."""
+    return any((Path(root) / FEEDBACK / student / assignment).glob("*.html"))
 
 
 def plan(
@@ -180,10 +204,10 @@ def plan(
                  and (graded is None or (sub.student, sub.assignment) in graded))
         if force or not fresh:
             tasks.append(Task(sub.student, sub.assignment, "grade", now))
-        elif not feedback_path(root, sub.student, sub.assignment).is_file():
+        elif not has_feedback(root, sub.student, sub.assignment):
             tasks.append(Task(sub.student, sub.assignment, "feedback", now))
         else:
             unchanged.append(sub)
-    size = {(s.student, s.assignment): s.notebook.stat().st_size for s in submissions}
+    size = {(s.student, s.assignment): s.size for s in submissions}
     tasks.sort(key=lambda t: -size[(t.student, t.assignment)])  # long ones first: no core idles at the end
     return tasks, unchanged

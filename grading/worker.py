@@ -126,21 +126,15 @@ def grade(api, root: Path, task: state.Task, step: str) -> Outcome:
 
 
 def _autograde(api, root: Path, task: state.Task, outcome) -> Outcome:
-    """Take the submission in, stage its clean notebook, autograde it in the sandbox, and flag what needs review."""
-    from grading.intake import intake
+    """Take the submission in, stage its clean notebooks, autograde them in the sandbox, and flag what needs review."""
     from grading.review import flag_for_review
-    from grading.submissions import read
-    from grading.tamper_scan import scan_notebook
 
     state.flags_path(root, task.student, task.assignment).unlink(missing_ok=True)
-    released = read(Path(root) / api.coursedir.release_directory / task.assignment / f"{task.assignment}.ipynb")
-    taken = intake(Path(root) / state.SUBMITTED / task.student / task.assignment, task.assignment, released)
-    if taken.failure:
+    staged, flags, refused = take_in(Path(root), api.coursedir.release_directory, task.student, task.assignment)
+    if not staged:
         state.stage(root, task.student, task.assignment, None)
-        return outcome(False, taken.failure)
-    flags = list(taken.flags)
-    flags += [f"{cell}: {reason}" for cell, reasons in scan_notebook(taken.notebook, released).items() for reason in reasons]
-    state.stage(root, task.student, task.assignment, taken.notebook)
+        return outcome(False, "; ".join(refused))
+    state.stage(root, task.student, task.assignment, staged)
     result = api.autograde(task.assignment, task.student, force=True, create=True)
     if not result["success"]:
         return outcome(False, failure_reason(result))
@@ -149,6 +143,40 @@ def _autograde(api, root: Path, task: state.Task, outcome) -> Outcome:
         flag_for_review(api.coursedir.db_url, api.coursedir.course_id, task.student, task.assignment)
     state.write_flags(root, task.student, task.assignment, flags)
     return outcome(True, "", flags)
+
+
+def take_in(root: Path, release_directory: str, student: str, assignment: str) -> tuple[dict, list[str], list[str]]:
+    """Each released notebook of the submission, rebuilt around the release ({name: notebook}), its review flags,
+    and the reasons a notebook could not be taken in.
+
+    With several notebooks, one that is missing is left out (nbgrader scores it 0, as plain nbgrader does)
+    and one that cannot be read scores 0 too, flagged with the reason; the others are graded.
+    """
+    from grading.intake import intake
+    from grading.submissions import read
+    from grading.tamper_scan import scan_notebook
+
+    release = root / release_directory / assignment
+    names, files = state.release_contents(release)
+    folder = root / state.SUBMITTED / student / assignment
+    several = len(names) > 1
+    staged, flags, refused = {}, [], []
+    for name in names or [assignment]:
+        if several and not (folder / f"{name}.ipynb").exists():
+            continue
+        released = read(release / f"{name}.ipynb")
+        taken = intake(folder, name, released, expected=files)
+        if taken.failure:
+            refused.append(taken.failure)
+            continue
+        where = f"{name}.ipynb " if several else ""
+        flags += taken.flags
+        flags += [f"{where}{cell}: {reason}" for cell, reasons in scan_notebook(taken.notebook, released).items()
+                  for reason in reasons]
+        staged[name] = taken.notebook
+    if staged:
+        flags += [f"{reason}: that notebook scores 0" for reason in refused]
+    return staged, list(dict.fromkeys(flags)), refused or ["no notebook of the assignment in the submission"]
 
 
 def _die_with_parent() -> None:
