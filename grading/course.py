@@ -48,5 +48,5 @@ def course_api(root: Path | str = ROOT, config: Config | None = None):
 
 
 def assignment_ids(root: Path | str = ROOT) -> list[str]:
-    """The assignments authored under solutions/, in course order."""
-    return sorted(p.name for p in (Path(root) / "solutions").iterdir() if (p / f"{p.name}.ipynb").is_file())
+    """The assignments authored under solutions/ (each folder holding a notebook), in course order."""
+    return sorted(p.name for p in (Path(root) / "solutions").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))

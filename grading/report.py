@@ -35,7 +35,8 @@ def pass_rates(grades: Grades, assignment: str) -> list[tuple[str, float, float,
     for cell in grades.cells[assignment]:
         got = [s.get((cell.notebook, cell.grade_id), 0.0) for s in graded]
         full = sum(g >= cell.max_score for g in got)
-        rows.append((cell.grade_id, full / len(got) if got else 0.0, statistics.fmean(got) if got else 0.0, cell.max_score))
+        label = grades.column(assignment, cell).split("/", 1)[1]  # notebook/grade_id when the assignment has several
+        rows.append((label, full / len(got) if got else 0.0, statistics.fmean(got) if got else 0.0, cell.max_score))
     return rows
 
 

@@ -139,11 +139,15 @@ def hidden_paths(courses: list[Path], db_url: str | None = None) -> list[Path]:
 
 
 def course_hidden_paths(config) -> list[Path]:
-    """The hidden paths for the course that `config` names (nbgrader's CourseDirectory), and the repository configured from."""
+    """The hidden paths for the course that `config` names (nbgrader's CourseDirectory), the repository configured
+    from, and any other course folder (one with an nbgrader_config.py) that the kernel's environment or gdlab lies in."""
     from nbgrader.coursedir import CourseDirectory
 
     coursedir = CourseDirectory(config=config)
-    return hidden_paths([Path(coursedir.root), CONFIG_FILE.parent], coursedir.db_url)
+    hidden = hidden_paths([Path(coursedir.root), CONFIG_FILE.parent], coursedir.db_url)
+    for path in _visible_paths(hidden):
+        hidden += [folder for folder in path.parents if (folder / "nbgrader_config.py").is_file()]
+    return hidden
 
 
 def working_folder(jail: Path, released: Path | None, ignore: list[str]) -> Path:
