@@ -296,6 +296,7 @@ def test_force_grades_everything_again(graded):
 
 def test_db_url_is_honoured(tmp_path):
     """With another db_url, do grades go to that gradebook and not to the course's own?"""
+    require_sandbox()
     root = tmp_path / "course"
     shutil.copytree(ROOT / "solutions" / "01-slope", root / "solutions" / "01-slope")
     api = course_api(root)

@@ -277,8 +277,7 @@ def test_decay_beats_every_constant_rate_on_the_course_problem():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_schedule_picker_renders_headless(monkeypatch, seed):
-    """Does the schedule picker draw a still picture with its defaults for every schedule, fast?"""
-    import time
+    """Does the schedule picker draw a still picture with its defaults for every schedule?"""
 
     from gdlab.widgets import SchedulePicker
     from gdlab.widgets.schedules import SCHEDULES
@@ -287,10 +286,8 @@ def test_the_schedule_picker_renders_headless(monkeypatch, seed):
     noisy = NoisyGradient(Quadratic(np.eye(10), np.zeros(10)), 1.0, seed=seed)
     picker = SchedulePicker(noisy, np.full(10, 5.0), steps=100, target=0.5)
     assert picker.image.value[:4] == b"\x89PNG"
-    for name in SCHEDULES:
-        start = time.perf_counter()
+    for name in SCHEDULES:  # redraw times: tests/benchmarks/widget_redraw.py
         picker.update(name, 0.3, 10)
-        assert time.perf_counter() - start < 0.5
         assert not picker.run.diverged
     assert os.environ["GDLAB_HEADLESS"] == "1"
 

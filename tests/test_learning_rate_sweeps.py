@@ -179,14 +179,11 @@ def test_plot_sweep_marks_diverged_runs():
 
 
 def test_ravine_explorer_renders_quickly_and_follows_its_slider(monkeypatch):
-    """Does the ravine demo render a PNG with its default rate, redraw fast, and rerun GD when the slider moves?"""
-    import time
+    """Does the ravine demo render a PNG with its default rate, and rerun GD when the slider moves?"""
 
     monkeypatch.setenv("GDLAB_HEADLESS", "1")
     loss = Quadratic(np.diag([1.0, 100.0]), [0.0, 0.0])
-    started = time.perf_counter()
-    demo = ravine_explorer(loss, [-9.0, 1.0])
-    assert time.perf_counter() - started < 2.0
+    demo = ravine_explorer(loss, [-9.0, 1.0])  # its redraw time is measured in tests/benchmarks/widget_redraw.py
     assert isinstance(demo, PathExplorer) and demo.image.value[:4] == b"\x89PNG"
     assert demo.run.lr[0] == pytest.approx(0.018)
     demo.lr_slider.value = 0.021                   # above 2/h_max = 0.02: the steep direction diverges

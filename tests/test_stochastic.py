@@ -247,7 +247,6 @@ def test_sgd_with_a_constant_rate_stalls_above_the_minimum_and_decay_goes_lower(
 
 def test_the_minibatch_explorer_renders_headless(monkeypatch):
     """Does the mini-batch explorer draw a still picture at every batch size, with the measured variance near the formula?"""
-    import time
 
     from gdlab.widgets import MiniBatchExplorer
 
@@ -256,10 +255,8 @@ def test_the_minibatch_explorer_renders_headless(monkeypatch):
     explorer = MiniBatchExplorer(loss, np.zeros(3), lr=0.05, epochs=3, batch_size=10)
     assert explorer.image.value[:4] == b"\x89PNG"
     assert explorer.sizes == [1, 2, 5, 10, 20, 50, 100, 200]
-    for B in explorer.sizes:
-        start = time.perf_counter()
+    for B in explorer.sizes:  # redraw times: tests/benchmarks/widget_redraw.py
         explorer.update(B)
-        assert time.perf_counter() - start < 0.5
         assert not explorer.run.diverged and explorer.run.steps == 3 * 200 // B
 
 

@@ -27,9 +27,50 @@ def main() -> None:
         "learning-rate explorer (02)": (learning_rate_explorer(parabola(1.0, 2.0), 8.0, steps=20).slider, np.linspace(0.01, 1.2, 120)),
         "tangent explorer (01)": (TangentExplorer(lambda x: x**2, 2.0).slider, np.linspace(-5, 5, 101)),
     }
+    demos.update(_path_and_map_demos())
     for name, (slider, values) in demos.items():
         times = np.array(redraw_times(slider, values)) * 1000
         print(f"{name:<30} median {statistics.median(times):6.1f} ms   p90 {np.percentile(times, 90):6.1f} ms   ({len(times)} moves)")
+    for name, (update, values) in _update_demos().items():
+        times = np.array(update_times(update, values)) * 1000
+        print(f"{name:<30} median {statistics.median(times):6.1f} ms   p90 {np.percentile(times, 90):6.1f} ms   ({len(times)} moves)")
+
+
+def update_times(update, values) -> list[float]:
+    """Seconds for each call of a demo's update with one value (a choice of schedule, a batch size)."""
+    times = []
+    for value in values:
+        start = time.perf_counter()
+        update(value)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _path_and_map_demos() -> dict:
+    """The ravine, momentum and (lr, β) map demos of 03 and 05, with the slider each one redraws for."""
+    from gdlab.losses import Quadratic
+    from gdlab.widgets import momentum_explorer, ravine_explorer, region_map_explorer
+
+    ravine_demo = ravine_explorer(Quadratic(np.diag([1.0, 100.0]), [0.0, 0.0]), [-9.0, 1.0])
+    momentum_demo = momentum_explorer(Quadratic(np.diag([1.0, 100.0]), [0.0, 0.0]), [-9.0, 1.0], lr=0.018, beta=0.0)
+    map_demo = region_map_explorer((1.0, 100.0), lr=0.02, beta=0.5)
+    return {"ravine explorer (03)": (ravine_demo.lr_slider, np.linspace(0.005, 0.021, 60)),
+            "momentum explorer β (05)": (momentum_demo.beta_slider, np.linspace(0.0, 0.95, 60)),
+            "region map lr (05)": (map_demo.controls()[0], np.linspace(0.005, 0.03, 60))}
+
+
+def _update_demos() -> dict:
+    """The schedule picker of 04 (one update per schedule) and the mini-batch explorer of 08 (one per batch size)."""
+    from gdlab.losses import NoisyGradient, Quadratic
+    from gdlab.widgets import MiniBatchExplorer, SchedulePicker
+    from gdlab.widgets.schedules import SCHEDULES
+    from tests.test_stochastic import problem
+
+    picker = SchedulePicker(NoisyGradient(Quadratic(np.eye(10), np.zeros(10)), 1.0, seed=0), np.full(10, 5.0), steps=100, target=0.5)
+    loss, *_ = problem(200, 3, 0.5, seed=1)
+    explorer = MiniBatchExplorer(loss, np.zeros(3), lr=0.05, epochs=3, batch_size=10)
+    return {"schedule picker (04)": (lambda name: picker.update(name, 0.3, 10), list(SCHEDULES) * 5),
+            "mini-batch explorer (08)": (explorer.update, explorer.sizes * 5)}
 
 
 if __name__ == "__main__":
