@@ -11,7 +11,9 @@ if here not in sys.path:
 
 from grading.feedback import HideHiddenTests  # noqa: E402
 from grading.feedback_page import FeedbackPage  # noqa: E402
+from grading.sanitize import SanitizeOutputs  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 c.CourseDirectory.course_id = "gdlab"
@@ -28,6 +30,10 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebo
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
+
+# What student code displayed, and what students wrote in markdown, is made inert as autograde's last step, so
+# formgrader and the feedback pages never run it (grading/sanitize.py; the original is kept in grading/audit/).
+c.Autograde.autograde_preprocessors = Autograde.class_traits()["autograde_preprocessors"].default() + [SanitizeOutputs]
 
 # Feedback never shows hidden tests, not even as traceback context (nbgrader's default shows them).
 c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

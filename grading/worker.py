@@ -57,8 +57,8 @@ def execution_config(config):
 
     config.CourseDirectory.submitted_directory = str(state.STAGED)
     config.Execute.shutdown_kernel = "immediate"
-    default = Autograde.class_traits()["autograde_preprocessors"].default()
-    config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in default]
+    configured = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
+    config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in configured]
     return config
 
 
@@ -139,10 +139,19 @@ def _autograde(api, root: Path, task: state.Task, outcome) -> Outcome:
     if not result["success"]:
         return outcome(False, failure_reason(result))
     flags += stop_reasons(result)
+    flags += sanitised(Path(root) / api.coursedir.autograded_directory / task.student / task.assignment)
     if flags:
         flag_for_review(api.coursedir.db_url, api.coursedir.course_id, task.student, task.assignment)
     state.write_flags(root, task.student, task.assignment, flags)
     return outcome(True, "", flags)
+
+
+def sanitised(folder: Path) -> list[str]:
+    """The review flags of the outputs and written answers that grading/sanitize.py made inert, per notebook."""
+    from grading.sanitize import sanitised_flags
+
+    notebooks = sorted(folder.glob("*.ipynb"))
+    return [f"{path.name} {flag}" if len(notebooks) > 1 else flag for path in notebooks for flag in sanitised_flags(path)]
 
 
 def take_in(root: Path, release_directory: str, student: str, assignment: str) -> tuple[dict, list[str], list[str]]:
