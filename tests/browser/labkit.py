@@ -34,6 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
 INSTALL_HINT = ("install Chromium with `sudo apt-get install chromium` (Debian/Ubuntu), "
                 "or point GDLAB_CHROMIUM at a Chromium or Chrome binary")
 STUDENT_CONFIG = ROOT / "jupyter" / "student.py"
+INSTRUCTOR_CONFIG = ROOT / "jupyter" / "instructor.py"
 VIEWPORT = {"width": 1280, "height": 800}
 ACTION_TIMEOUT_MS = 120_000  # a click or wait may queue behind a busy kernel on a loaded two-core machine
 
@@ -149,8 +150,9 @@ class LabServer:
 
 
 @contextlib.contextmanager
-def lab_server(home: Path, root: Path, timeout: float = 60.0):
-    """Start JupyterLab on `root` (its working folder, as `make lab` does) with the student configuration; yield a LabServer."""
+def lab_server(home: Path, root: Path, timeout: float = 60.0, config: Path = STUDENT_CONFIG):
+    """Start JupyterLab on `root` (its working folder, as `make lab` does) with the student configuration (or
+    `config`, e.g. INSTRUCTOR_CONFIG as `make instructor` does); yield a LabServer."""
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in ("GDLAB_HEADLESS", "NBGRADER_EXECUTION", "JUPYTER_CONFIG_PATH")}
     for name, folder in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
@@ -158,7 +160,7 @@ def lab_server(home: Path, root: Path, timeout: float = 60.0):
         env[name] = str(home / folder)  # nothing from the developer's own ~/.jupyter or ~/.ipython
         (home / folder).mkdir(parents=True, exist_ok=True)
     log = home / "jupyterlab.log"
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", f"--config={STUDENT_CONFIG}",
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", f"--config={config}",
                "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", "--allow-root"]
     with open(log, "wb") as out:
