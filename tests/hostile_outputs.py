@@ -76,3 +76,27 @@ def hostile_submission(released, source):
             cell.source = hostile_justification(cell.source)
             cell["attachments"] = SVG_ATTACHMENT
     return nbformat.from_dict(nb)
+
+
+def grade_class(root):
+    """09-capstone released into a new course at `root`, handed in by a hostile and an honest student, and graded by the batch."""
+    import shutil
+
+    from coursekit import require_sandbox
+    from grading import batch
+    from grading.course import ROOT, course_api
+    from grading.submissions import answered, read
+
+    require_sandbox()
+    assignment = "09-capstone"
+    shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
+    assert course_api(root).generate_assignment(assignment, force=True, create=True)["success"]
+    released = read(root / "notebooks" / assignment / f"{assignment}.ipynb")
+    source = read(root / "solutions" / assignment / f"{assignment}.ipynb")
+    for student, nb in (("mallory", hostile_submission(released, source)), ("honest", answered(released, source))):
+        folder = root / "grading" / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / f"{assignment}.ipynb"))
+    run = batch.run([assignment], root=root, workers=2, progress=False)
+    assert not run.failures, run.failures
+    return run

@@ -15,13 +15,11 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from coursekit import require_sandbox
-from grading import batch
-from grading.course import ROOT, course_api, course_config
+from grading.course import course_api, course_config
 from grading.export import read_grades
 from grading.sanitize import active_parts, clean_html, markdown_to_safe_html, rendered_markdown, sanitise_notebook
-from grading.submissions import answered, read
-from hostile_outputs import HONEST_TEXT, HONEST_WORDS, hostile_submission
+from grading.submissions import read
+from hostile_outputs import HONEST_TEXT, HONEST_WORDS, grade_class
 
 ASSIGNMENT = "09-capstone"
 ACTIVE_MIME = ("application/javascript", "image/svg+xml", "text/markdown", "text/latex",
@@ -97,19 +95,8 @@ def test_sanitise_notebook_cleans_outputs_and_written_answers_and_names_each_cel
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """09-capstone graded for a hostile and an honest student by the batch, and for a third by plain nbgrader."""
-    require_sandbox()
     root = tmp_path_factory.mktemp("inert") / "course"
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
-    api = course_api(root)
-    assert api.generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
-    released = read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    source = read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    for student, nb in (("mallory", hostile_submission(released, source)), ("honest", answered(released, source))):
-        folder = root / "grading" / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        nbformat.write(nb, str(folder / f"{ASSIGNMENT}.ipynb"))
-    run = batch.run([ASSIGNMENT], root=root, workers=2, progress=False)
-    assert not run.failures, run.failures
+    run = grade_class(root)
     plain = root / "grading" / "submitted" / "plainmallory" / ASSIGNMENT
     shutil.copytree(root / "grading" / "submitted" / "mallory" / ASSIGNMENT, plain)
     result = course_api(root).autograde(ASSIGNMENT, "plainmallory", force=True, create=True)

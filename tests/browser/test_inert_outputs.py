@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import labkit
@@ -44,23 +42,10 @@ def build_class(root: Path) -> dict[str, int]:
     """The graded class: 09-capstone released, both students graded by the batch; their formgrader submission ids."""
     from nbgrader.api import Gradebook
 
-    from coursekit import require_sandbox
-    from grading import batch
-    from grading.course import ROOT, course_api, course_config
-    from grading.submissions import answered, read
-    from hostile_outputs import hostile_submission
+    from grading.course import ROOT, course_config
+    from hostile_outputs import grade_class
 
-    require_sandbox()
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
-    assert course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
-    released = read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    source = read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    for student, nb in (("mallory", hostile_submission(released, source)), ("honest", answered(released, source))):
-        folder = root / "grading" / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        nbformat.write(nb, str(folder / f"{ASSIGNMENT}.ipynb"))
-    run = batch.run([ASSIGNMENT], root=root, workers=2, progress=False)
-    assert not run.failures, run.failures
+    grade_class(root)
     db_url = course_config(root).CourseDirectory.db_url
     (root / "nbgrader_config.py").write_text(  # formgrader reads the course's configuration from its folder
         "c = get_config()  # noqa: F821\n"
