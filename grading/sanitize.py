@@ -16,7 +16,8 @@ own tools and formgrader see only the cleaned notebook:
   in their place; the notebook's widget state is dropped; attachments other than PNG, JPEG and GIF go.
 
 Each cell whose content had something active is named in the notebook's metadata
-(`gdlab.sanitized`), where the grader reads it to flag the submission for review. The unmodified
+(`gdlab.flags`, beside what GuardedExecute saw while the notebook ran), and the submission is
+flagged for review in the gradebook. The unmodified
 notebook is kept for audit as `grading/audit/<student>/<assignment>/<notebook>.original.json`
 (JSON, not a notebook, so that no Jupyter tool renders it).
 """
@@ -221,8 +222,8 @@ class SanitizeOutputs(NbGraderPreprocessor):
         info = resources.get("nbgrader", {})
         if info.get("student") and info.get("assignment"):
             self._keep_original(nb, info)
-        flags = sanitise_notebook(nb)
-        nb.metadata.setdefault("gdlab", {})["sanitized"] = flags
+        flags = list(resources.get("gdlab", {}).get("flags", [])) + sanitise_notebook(nb)
+        nb.metadata.setdefault("gdlab", {})["flags"] = flags
         if flags and info.get("db_url") and info.get("student"):
             from nbgrader.coursedir import CourseDirectory
 
@@ -242,9 +243,9 @@ class SanitizeOutputs(NbGraderPreprocessor):
         (folder / f"{info.get('notebook', 'notebook')}.original.json").write_text(json.dumps(nb, default=str))
 
 
-def sanitised_flags(notebook_path: Path) -> list[str]:
-    """The cells SanitizeOutputs cleaned in an autograded notebook ([] when none, or no such notebook)."""
+def review_flags(notebook_path: Path) -> list[str]:
+    """The review flags autograding left in a notebook's metadata: what ran dishonestly, what was made inert ([] if none)."""
     try:
-        return list(json.loads(Path(notebook_path).read_text())["metadata"].get("gdlab", {}).get("sanitized", []))
+        return list(json.loads(Path(notebook_path).read_text())["metadata"].get("gdlab", {}).get("flags", []))
     except (OSError, ValueError, KeyError, AttributeError):
         return []

@@ -10,7 +10,6 @@ in the sandboxed kernel of `execution_config` (grading/guarded.py, grading/sandb
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import signal
 import sys
@@ -60,17 +59,6 @@ def execution_config(config):
     configured = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
     config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in configured]
     return config
-
-
-def stop_reasons(result: dict) -> list[str]:
-    """The reasons GuardedExecute stopped a notebook early, from nbgrader's log."""
-    from grading.guarded import STOP_MARK
-
-    found = []
-    for line in (result.get("log") or "").splitlines():
-        if STOP_MARK in line:
-            found.append("stopped early, the cells after it scored 0: " + json.loads(line.split(STOP_MARK, 1)[1]))
-    return found
 
 
 def failure_reason(result: dict) -> str:
@@ -138,20 +126,19 @@ def _autograde(api, root: Path, task: state.Task, outcome) -> Outcome:
     result = api.autograde(task.assignment, task.student, force=True, create=True)
     if not result["success"]:
         return outcome(False, failure_reason(result))
-    flags += stop_reasons(result)
-    flags += sanitised(Path(root) / api.coursedir.autograded_directory / task.student / task.assignment)
+    flags += notebook_flags(Path(root) / api.coursedir.autograded_directory / task.student / task.assignment)
     if flags:
         flag_for_review(api.coursedir.db_url, api.coursedir.course_id, task.student, task.assignment)
     state.write_flags(root, task.student, task.assignment, flags)
     return outcome(True, "", flags)
 
 
-def sanitised(folder: Path) -> list[str]:
-    """The review flags of the outputs and written answers that grading/sanitize.py made inert, per notebook."""
-    from grading.sanitize import sanitised_flags
+def notebook_flags(folder: Path) -> list[str]:
+    """The review flags autograding recorded in each autograded notebook (grading/guarded.py, grading/sanitize.py)."""
+    from grading.sanitize import review_flags
 
     notebooks = sorted(folder.glob("*.ipynb"))
-    return [f"{path.name} {flag}" if len(notebooks) > 1 else flag for path in notebooks for flag in sanitised_flags(path)]
+    return [f"{path.name} {flag}" if len(notebooks) > 1 else flag for path in notebooks for flag in review_flags(path)]
 
 
 def take_in(root: Path, release_directory: str, student: str, assignment: str) -> tuple[dict, list[str], list[str]]:
