@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"autograded {run.graded}, unchanged {run.unchanged}, could not grade {len(run.failures)} "
           f"({run.seconds:.1f} s, {run.workers} worker(s))")
     for student, assignment, reason in sorted(run.failures):
-        print(f"  could not grade {student}/{assignment}: {reason}")
+        print(f"  could not grade {student}/{assignment}".rstrip("/") + f": {reason}")
     for student, assignment, reason in sorted(run.flagged):
         print(f"  flagged for review {student}/{assignment}: {reason}")
     if run.backup:

@@ -230,7 +230,8 @@ def run(
     run.flagged = [(s.student, s.assignment, flag) for s in submissions
                    for flag in (state.read_record(root, s.student, s.assignment) or {}).get("flags", [])]
     run.peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    write_csv(grades, root / "grading" / "grades.csv", {s.student for s in submissions} | {p.student for p in problems})
+    students = {s.student for s in submissions} | {p.student for p in problems if not p.refused_id}
+    write_csv(grades, root / "grading" / "grades.csv", students)
     run.seconds = time.perf_counter() - start
     write_report(grades, run, report_dir)
     return run

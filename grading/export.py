@@ -8,6 +8,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading.ids import csv_safe
+
 
 @dataclass(frozen=True)
 class GradedCell:
@@ -85,11 +87,15 @@ def write_csv(grades: Grades, path: Path, students: set[str] = frozenset()) -> P
         rows.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".grades.", suffix=".csv")
-    with os.fdopen(fd, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
+            writer = csv.writer(handle)
+            for row in [header, *rows]:
+                writer.writerow([csv_safe(str(cell)) for cell in row])
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return path
 
 

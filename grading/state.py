@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grading.ids import id_problem, printable
+
 SUBMITTED = Path("grading") / "submitted"
 STATE = Path("grading") / "state"
 FEEDBACK = Path("grading") / "feedback"
@@ -62,11 +64,12 @@ class Task:
 
 @dataclass(frozen=True)
 class Problem:
-    """A submission that could not be graded, and why."""
+    """A submission that could not be graded, and why (`refused_id`: its folder's name cannot be a student id)."""
 
     student: str
     assignment: str
     reason: str
+    refused_id: bool = False
 
 
 def fingerprint(folder: Path) -> dict:
@@ -89,12 +92,15 @@ def discover(root: Path, assignments: list[str], known: list[str],
     notebooks = notebooks or {}
     submissions, problems = [], []
     base = Path(root) / SUBMITTED
-    for student_dir in sorted(p for p in base.glob("[!.]*") if p.is_dir()) if base.is_dir() else []:
+    for student_dir in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []:
+        if problem := id_problem(student_dir.name):
+            problems.append(Problem(printable(student_dir.name), "", f"submission folder refused: {problem}", True))
+            continue
         for folder in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             student, assignment = student_dir.name, folder.name
             if assignment not in known:
                 if not assignments or set(assignments) == set(known):
-                    problems.append(Problem(student, assignment, f"'{assignment}' is not an assignment of this course"))
+                    problems.append(Problem(student, printable(assignment), f"'{printable(assignment)}' is not an assignment of this course"))
                 continue
             if assignment not in assignments:
                 continue
