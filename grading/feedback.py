@@ -51,18 +51,43 @@ def scrub_traceback(traceback: list[str], secret: set[str]) -> list[str]:
     return scrubbed
 
 
+HIDDEN_FAILED = "a hidden test failed (the hidden checks and their messages are not shown)"
+NOT_SHOWN = "(output not shown in feedback: see your own notebook)"
+
+
+def owed_outputs(cell, secret: set[str]) -> list:
+    """What a student is owed of a cell's outputs in feedback.
+
+    A test cell: only its error, if it failed: the visible test's message with the traceback cut of hidden
+    lines, or just that a hidden test failed. Any other cell: the name of its error, if any, nothing else.
+    Printed and displayed output is never shown: it is where a student's code could put what it read.
+    """
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return []
+    error = errors[-1]
+    if not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        return [NotebookNode(output_type="error", ename=error.get("ename", "Error"), evalue=NOT_SHOWN,
+                             traceback=[f"{error.get('ename', 'Error')}: {NOT_SHOWN}"])]
+    traceback = scrub_traceback(list(error.get("traceback", [])), secret)
+    if any(HIDDEN in line and "->" in line for entry in traceback for line in entry.split("\n")):
+        return [NotebookNode(output_type="error", ename=error.get("ename", "Error"), evalue=HIDDEN_FAILED,
+                             traceback=[f"{error.get('ename', 'Error')}: {HIDDEN_FAILED}"])]
+    return [NotebookNode(output_type="error", ename=error.get("ename", "Error"), evalue=error.get("evalue", ""),
+                         traceback=traceback)]
+
+
 class HideHiddenTests(ClearHiddenTests):
-    """Remove hidden tests from the test cells of a feedback notebook and from every traceback that quotes them."""
+    """Feedback without hidden tests: cut from the test cells, from every traceback, and no output but what is owed."""
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        """Cut the hidden regions from the sources (nbgrader's ClearHiddenTests), then their lines from the tracebacks."""
+        """Cut the hidden regions (nbgrader's ClearHiddenTests), then keep of each cell's outputs only what is owed."""
         secret: set[str] = set()
         for cell in nb.cells:
             secret |= hidden_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter)
         nb, resources = super().preprocess(nb, resources)
         secret -= {line.strip() for cell in nb.cells for line in cell.source.splitlines()}  # what students see anyway
         for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    output["traceback"] = scrub_traceback(list(output.get("traceback", [])), secret)
+            if cell.cell_type == "code":
+                cell.outputs = owed_outputs(cell, secret)
         return nb, resources

@@ -38,6 +38,7 @@ CHECKED_BUILTINS = frozenset("""
 RISKY_MODULES = frozenset("""
     builtins importlib ctypes _ctypes cffi gc inspect signal subprocess socket threading _thread
     multiprocessing concurrent atexit asyncio pty posix resource runpy code codeop mock unittest.mock
+    __main__ ipykernel IPython.core IPython.terminal jupyter_client zmq comm linecache
 """.split())
 RISKY_NAMES = frozenset("exec eval compile __import__ __builtins__ get_ipython globals locals vars".split())
 RISKY_DOTTED = frozenset("""
@@ -47,8 +48,10 @@ RISKY_DOTTED = frozenset("""
 """.split())
 RISKY_DOTTED_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn")
 RISKY_ATTRIBUTES = frozenset("""
-    __globals__ __code__ __closure__ __subclasses__ __builtins__ __setattr__ __delattr__
+    __globals__ __code__ __closure__ __subclasses__ __builtins__ __setattr__ __delattr__ __dict__
     f_globals f_locals f_back f_builtins tb_frame gi_frame cr_frame
+    get_ipython displayhook excepthook ast_transformers input_transformers_post input_transformers_cleanup
+    set_custom_exc register_magic_function last_traceback
 """.split())
 ENVIRON_WRITES = frozenset("update setdefault pop popitem clear __setitem__ __delitem__".split())
 HARMLESS_WRITES = ("matplotlib.rcParams", "matplotlib.pyplot.rcParams", "pandas.options")
@@ -213,6 +216,11 @@ class _Scanner(ast.NodeVisitor):
                     self.say(statement, f"class {node.name} defines {name}: {FAKE_VALUE}")
         self.generic_visit(node)
 
+    def visit_keyword(self, node: ast.keyword) -> None:
+        if node.arg in FAKE_DUNDERS - {"__class__"}:
+            self.say(node, f"passes {node.arg}= (a class built on the fly?): {FAKE_VALUE}")
+        self.generic_visit(node)
+
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in FAKE_DUNDERS - {"__class__"}:
             self.say(node, f"names {node.value} in a string (a class built on the fly?): {FAKE_VALUE}")
@@ -254,7 +262,7 @@ class _Scanner(ast.NodeVisitor):
             return
         if isinstance(root, ast.Name) and root.id in self.aliases:
             self.say(target, f"{verb} {text}: {SHARED}")
-        elif "__class__" in attributes or "__dict__" in attributes:
+        elif "__class__" in attributes or "__dict__" in attributes or (attributes and attributes[-1] in FAKE_DUNDERS):
             self.say(target, f"{verb} {text}: {FAKE_VALUE}")
 
     # --- calls: magics, setattr, open, os.environ
@@ -267,6 +275,16 @@ class _Scanner(ast.NodeVisitor):
             root, _ = _chain(node.args[0])
             if isinstance(root, ast.Name) and root.id in self.aliases:
                 self.say(node, f"{name} on {_short(ast.unparse(node.args[0]), 40)}: {SHARED}")
+            elif len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value in FAKE_DUNDERS:
+                self.say(node, f"{name} of {node.args[1].value}: {FAKE_VALUE}")
+        if name == "getattr" and len(node.args) > 1:
+            root, _ = _chain(node.args[0])
+            attribute = node.args[1]
+            computed = not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str))
+            if isinstance(root, ast.Name) and root.id in self.aliases and computed:
+                self.say(node, f"getattr on {_short(ast.unparse(node.args[0]), 40)} with a name built at run time")
+            elif not computed and (attribute.value in RISKY_ATTRIBUTES or attribute.value in RISKY_NAMES):
+                self.say(node, f"uses {attribute.value} through getattr")
         if name == "open" or self.dotted(node.func) in ("io.open", "os.open", "codecs.open"):
             self.check_open(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ENVIRON_WRITES \

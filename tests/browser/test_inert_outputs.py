@@ -133,5 +133,6 @@ def test_honest_parts_still_show(seen, name: str) -> None:
     assert not page.error, page.error
     assert "Optimiser: heavy-ball momentum" in page.text
     if "mallory" in name:
-        assert HONEST_WORDS in page.text and HONEST_TEXT in page.text
-        assert page.tables >= 1 and page.pictures >= 1
+        assert HONEST_WORDS in page.text
+    if name == "formgrader mallory":  # feedback shows no output of the student's cells (what is owed: tests' results)
+        assert HONEST_TEXT in page.text and page.tables >= 1 and page.pictures >= 1
