@@ -88,6 +88,9 @@ def scan_notebook(nb, released) -> dict[str, list[str]]:
               if nbgrader_meta(c) and not nbgrader_meta(c).get("solution")} - {None}
     released_code = {c.source for c in released.cells if c.cell_type == "code" and not nbgrader_meta(c)}
     aliases = {**DEFAULT_IMPORTS, **_notebook_imports(nb.cells), **release_imports}
+    from grading.shortcuts import shortcut_reasons, twins
+
+    forbidden = twins(released)
     found: dict[str, list[str]] = {}
     seen: set[str] = set()
     for index, cell in enumerate(nb.cells):
@@ -96,7 +99,7 @@ def scan_notebook(nb, released) -> dict[str, list[str]]:
             continue
         key = grade_id if grade_id in answers and grade_id not in seen else f"cell {index}"
         seen.add(key)
-        reasons = _dedupe(_scan(cell.source, release_imports, aliases, 0))
+        reasons = _dedupe(_scan(cell.source, release_imports, aliases, 0) + shortcut_reasons(cell.source, forbidden, aliases))
         if reasons:
             found[key] = reasons
     return found
