@@ -94,3 +94,24 @@ def test_the_tamper_scan_flags_a_delegating_submission_for_review() -> None:
     found = scan_notebook(answered(released, source, {"decay_step_answer": shortcut}), released)
     assert any("gdlab's own answer" in reason for reason in found.get("decay_step_answer", [])), found
     assert scan_notebook(answered(released, source), released) == {}
+
+
+def test_numpy_dispatchers_are_disabled_through_every_name() -> None:
+    """np.linalg.inv is a NumPy dispatcher: `from numpy.linalg import inv` is refused too, and inv works afterwards."""
+    from numpy.linalg import inv
+
+    H = np.array([[4.0, 1.0], [1.0, 3.0]])
+    with pytest.raises(Shortcut):
+        check_written_by_student(lambda: inv(H), np.linalg.inv, hint=HINT)
+    assert np.allclose(inv(H) @ H, np.eye(2))
+
+
+def test_arguments_of_calls_sees_a_matrix_right_hand_side() -> None:
+    """Solving H·X = I shows up as a 2-D right-hand side; solving H·d = g as a vector."""
+    from gdlab.honesty import arguments_of_calls
+
+    H, g = np.array([[4.0, 1.0], [1.0, 3.0]]), np.array([1.0, 2.0])
+    _, calls = arguments_of_calls(lambda: np.linalg.solve(H, np.eye(2)) @ g, np.linalg.solve)
+    assert [np.ndim(c["b"]) for c in calls] == [2]
+    result, calls = arguments_of_calls(lambda: np.linalg.solve(H, g), np.linalg.solve)
+    assert [np.ndim(c["b"]) for c in calls] == [1] and np.allclose(H @ result, g)
