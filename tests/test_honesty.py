@@ -115,3 +115,27 @@ def test_arguments_of_calls_sees_a_matrix_right_hand_side() -> None:
     assert [np.ndim(c["b"]) for c in calls] == [2]
     result, calls = arguments_of_calls(lambda: np.linalg.solve(H, g), np.linalg.solve)
     assert [np.ndim(c["b"]) for c in calls] == [1] and np.allclose(H @ result, g)
+
+
+def test_lines_run_tells_a_loop_over_rates_from_a_loop_over_steps() -> None:
+    """5,000 rates and 5 steps: arrays run a few dozen lines, a loop over the rates tens of thousands."""
+    from gdlab.honesty import lines_run
+
+    def over_steps(lrs):
+        w = np.full(lrs.shape, 3.0)
+        for _ in range(5):
+            w = w - lrs * 2.0 * w
+        return w
+
+    def over_rates(lrs):
+        out = []
+        for lr in lrs:
+            w = 3.0
+            for _ in range(5):
+                w = w - lr * 2.0 * w
+            out.append(w)
+        return np.array(out)
+
+    lrs = np.linspace(0.01, 0.9, 5000)
+    (fast, few), (slow, many) = lines_run(lambda: over_steps(lrs)), lines_run(lambda: over_rates(lrs))
+    assert np.allclose(fast, slow) and few < 100 < 5000 < many

@@ -77,6 +77,35 @@ def arguments_of_calls(call: Callable[[], Any], function: Any) -> tuple[Any, lis
     return result, seen
 
 
+def lines_run(call: Callable[[], Any]) -> tuple[Any, int]:
+    """Run `call` and count the lines of Python it ran outside the installed libraries and gdlab (the student's lines).
+
+    A loop over 10,000 learning rates runs tens of thousands of lines; a loop over the steps with arrays,
+    a few dozen, whatever the number of rates. np.vectorize runs the student's function once per rate.
+    """
+    import os
+    import sys
+
+    library = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))})
+    count = 0
+
+    def local(frame, event, _):
+        nonlocal count
+        count += event == "line"
+        return local
+
+    def trace(frame, event, _):
+        return None if os.path.realpath(frame.f_code.co_filename).startswith(library) else local
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        result = call()
+    finally:
+        sys.settrace(previous)
+    return result, count
+
+
 def check_written_by_student(call: Callable[[], Any], *twins: Any, hint: str) -> Any:
     """Run `call` (which calls the student's function) with `twins` disabled; fail with `hint` if it reaches one."""
     try:
