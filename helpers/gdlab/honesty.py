@@ -68,13 +68,17 @@ def arguments_of_calls(call: Callable[[], Any], function: Any) -> tuple[Any, lis
         if event == "call" and frame.f_code is code:
             seen.append(dict(frame.f_locals))
 
-    previous = sys.getprofile()
-    sys.setprofile(watch)
+    return _watched(call, watch, sys.getprofile, sys.setprofile), seen
+
+
+def _watched(call: Callable[[], Any], hook: Callable, get: Callable, put: Callable) -> Any:
+    """Run `call` with `hook` installed by `put` (sys.setprofile or sys.settrace); put back what `get` found."""
+    previous = get()
+    put(hook)
     try:
-        result = call()
+        return call()
     finally:
-        sys.setprofile(previous)
-    return result, seen
+        put(previous)
 
 
 def lines_run(call: Callable[[], Any]) -> tuple[Any, int]:
@@ -97,12 +101,7 @@ def lines_run(call: Callable[[], Any]) -> tuple[Any, int]:
     def trace(frame, event, _):
         return None if os.path.realpath(frame.f_code.co_filename).startswith(library) else local
 
-    previous = sys.gettrace()
-    sys.settrace(trace)
-    try:
-        result = call()
-    finally:
-        sys.settrace(previous)
+    result = _watched(call, trace, sys.gettrace, sys.settrace)
     return result, count
 
 
