@@ -373,6 +373,19 @@ def wraps_later_cells_through_the_kernel_app(c, s):
                                         "def downhill_direction(slope):\n    return 0\n"}))
 
 
+@kind(Expect(flag="changed the input transformers"))
+def reaches_the_shell_as_interactive_shell(c, s):
+    c.hand_in(s, c.solved(**{DOWNHILL: "from IPython.core.interactiveshell import InteractiveShell\n"
+                                        "InteractiveShell.instance().input_transformers_post.append(lambda lines: lines)\n"
+                                        + SOLVED_DOWNHILL}))
+
+
+@kind(Expect(flag="changed the event callbacks"))
+def renames_get_ipython(c, s):
+    c.hand_in(s, c.solved(**{DOWNHILL: "from IPython.core.getipython import get_ipython as gi\n"
+                                        "gi().events.register('post_run_cell', lambda result: None)\n" + SOLVED_DOWNHILL}))
+
+
 @kind(Expect(score=WITHOUT_DOWNHILL, flag="partial credit"))
 def buys_partial_credit_with_the_display_hook(c, s):
     c.hand_in(s, c.solved(**{DOWNHILL: "from ipykernel.kernelapp import IPKernelApp\n"
