@@ -147,6 +147,16 @@ def test_on_a_flat_loss_the_plateau_rate_is_lr0_times_factor_every_patience_plus
     assert np.allclose(got, lr0 * factor ** (t // (patience + 1)), rtol=1e-12)
 
 
+def test_the_picker_says_when_reduce_on_plateau_really_cuts():
+    """Does the schedule picker's caption count the patience + 1 steps after which the rate halves, as the rule does?"""
+    from gdlab.widgets.schedules import make_schedule
+
+    plateau, caption = make_schedule("reduce on plateau", 0.5, 10, 200)
+    assert "halves once 11 steps in a row bring no new best loss" in caption
+    rates = [plateau.observe(3.0) for _ in range(13)]  # a flat loss: the first is a new best, then 11 bad steps cut
+    assert rates[10] == 0.5 and rates[11] == 0.25
+
+
 @given(values=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=100), patience=st.integers(0, 5))
 def test_plateau_never_cuts_while_every_loss_is_a_new_best(values, patience):
     """On a strictly decreasing loss, does reduce-on-plateau keep lr0?"""

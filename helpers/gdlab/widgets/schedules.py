@@ -45,7 +45,7 @@ def make_schedule(name: str, lr0: float, decay: int, steps: int) -> tuple[Any, s
         return inverse_time(lr0, k), f"lr = {lr0:.3g}/(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
     if name == "reduce on plateau":
         return ReduceOnPlateau(lr0, factor=0.5, patience=decay), (
-            f"lr starts at {lr0:.3g} and halves after {decay} steps without a new best loss")
+            f"lr starts at {lr0:.3g} and halves once {decay + 1} steps in a row bring no new best loss (patience {decay})")
     if name == "cosine with warm-up":
         warmup = min(decay, steps - 1)
         return cosine_with_warmup(lr0, warmup, steps), (
