@@ -9,11 +9,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # One BLAS thread per process: the tests already run two processes on two cores.
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help lab instructor test release grade bench screenshots
+.PHONY: help lab instructor hub test release grade bench screenshots
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
 	@echo "make instructor  JupyterLab on the whole repository with nbgrader's instructor tools (formgrader)"
+	@echo "sudo make hub  a class on this machine's JupyterHub: users, exchange, PostgreSQL gradebook (deploy/README.md)"
 	@echo "make test     run the whole test suite (creates .venv on first use)"
 	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
 	@echo "make grade    grade grading/submitted/: autograde, feedback, grading/grades.csv, grading/report/ (see grading/README.md)"
@@ -35,6 +36,10 @@ lab: $(INSTALLED)
 # Instructors: every nbgrader tool, on the repository root (the nbgrader course directory).
 instructor: $(INSTALLED)
 	$(BIN)/jupyter lab --config=$(CURDIR)/jupyter/instructor.py
+
+# A class on this machine's JupyterHub, for trying it out (as root; deploy/README.md says what to change for a class).
+hub:
+	bash deploy/setup.sh
 
 # Three runs: the package, grading and notebook tests on both cores; the solutions under nbval, one at a time
 # (each has both cores to itself, as a student's would, and the 10 s budget holds with room); then the

@@ -25,7 +25,13 @@ c.CourseDirectory.autograded_directory = os.path.join("grading", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
 c.CourseDirectory.solution_directory = os.path.join("grading", "solution")
 c.CourseDirectory.source_with_tests_directory = os.path.join("grading", "source_with_tests")
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
+# The gradebook: an SQLite file beside the course, or the class's shared one on a JupyterHub (deploy/ sets
+# GDLAB_DB_URL to a PostgreSQL database for every instructor, and GDLAB_EXCHANGE to the class's exchange).
+c.CourseDirectory.db_url = os.environ.get("GDLAB_DB_URL") or "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
+if os.environ.get("GDLAB_EXCHANGE"):
+    c.Exchange.root = os.environ["GDLAB_EXCHANGE"]
+# Collect takes a submission only from the student whose name it bears (nbgrader itself only warns).
+c.ExchangeFactory.collect = "grading.exchange.OwnerCheckedCollect"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -34,7 +34,7 @@ class _Lock:
         if self.depth:
             self.depth += 1
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)  # the umask decides; graders of one course share it
         start = time.perf_counter()
         while True:
             try:

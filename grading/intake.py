@@ -30,11 +30,12 @@ from pathlib import Path
 import nbformat
 
 from grading.submissions import nbgrader_meta
+from grading.state import KEPT_FILES
 
 MAX_BYTES = 20 * 1024 * 1024
 CELL_TYPES = ("code", "markdown", "raw")
 IGNORED_DIRS = {".ipynb_checkpoints"}
-IGNORED_FILES = {"timestamp.txt"}  # written by nbgrader collect
+IGNORED_FILES = set(KEPT_FILES)  # nbgrader's own files (submit, collect), not the student's
 SHOWN_EXTRA_FILES = 10
 CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 COMPARED_NBGRADER_KEYS = ("grade", "solution", "locked", "task", "points", "cell_type")

@@ -22,6 +22,9 @@ from grading.ids import id_problem, printable
 SUBMITTED = Path("grading") / "submitted"
 STATE = Path("grading") / "state"
 FEEDBACK = Path("grading") / "feedback"
+# nbgrader's own files in a submission, kept beside the cleaned notebooks: collect's time stamp, and the secret
+# with which nbgrader's exchange files a student's feedback (release_feedback needs it in the feedback folder).
+KEPT_FILES = ("timestamp.txt", "submission_secret.txt")
 STAGED = Path("grading") / "staged"  # what nbgrader grades: each submission's cleaned notebook, alone
 
 
@@ -167,7 +170,7 @@ def read_flags(root: Path, student: str, assignment: str) -> list[str]:
 
 
 def stage(root: Path, student: str, assignment: str, notebooks: dict | None) -> None:
-    """Put the cleaned notebooks ({name: notebook}; alone, with nbgrader's timestamp.txt) where nbgrader grades them; None clears."""
+    """Put the cleaned notebooks ({name: notebook}; alone, with nbgrader's KEPT_FILES) where nbgrader grades them; None clears."""
     import shutil
 
     import nbformat
@@ -179,9 +182,10 @@ def stage(root: Path, student: str, assignment: str, notebooks: dict | None) -> 
     folder.mkdir(parents=True)
     for name, notebook in notebooks.items():
         nbformat.write(notebook, str(folder / f"{name}.ipynb"))
-    stamp = Path(root) / SUBMITTED / student / assignment / "timestamp.txt"
-    if stamp.is_file():
-        shutil.copyfile(stamp, folder / "timestamp.txt")
+    for kept in KEPT_FILES:
+        source = Path(root) / SUBMITTED / student / assignment / kept
+        if source.is_file():
+            shutil.copyfile(source, folder / kept)
 
 
 def feedback_path(root: Path, student: str, assignment: str, notebook: str | None = None) -> Path:

@@ -15,4 +15,6 @@ c.Execute.timeout = 60  # seconds per cell, as in autograde
 # The assignment list shows what an nbgrader "exchange" folder holds. This one is jupyter/exchange/, whose
 # gdlab/outbound is a link to notebooks/: every notebook folder is listed as an assignment already downloaded,
 # with its notebooks and a Validate button. (A Windows checkout without symbolic links shows an empty list.)
-c.Exchange.root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "exchange"))
+# On a JupyterHub (deploy/), GDLAB_EXCHANGE names the class's shared exchange instead.
+c.Exchange.root = os.environ.get("GDLAB_EXCHANGE") or os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "exchange"))
