@@ -64,3 +64,31 @@ def test_headless_shows_a_still_picture(headless_display, capsys):
     learning_rate_explorer(parabola(1.0, 2.0), 8.0).show()
     assert "converges steadily" in capsys.readouterr().out
     assert is_still_picture(headless_display)
+
+
+def test_the_race_redraws_four_runs_for_its_sliders_and_losses():
+    """Does the adaptive race (10) draw the four runs of gdlab's race, and change them with lr, β₁, warm-up and the loss?"""
+    from gdlab.optim import race
+    from gdlab.widgets import AdaptiveRace
+
+    demo = AdaptiveRace(steps=30, lr=0.01)
+    loss, start = demo.losses[demo.picker.value]
+    expected = race(loss, start, 30, 0.01)
+    for line, run in zip(demo.paths, expected.values()):
+        assert np.allclose(line.get_xdata(), run.w[:, 0])
+    image = demo.image.value
+    for control, value in ((demo.lr_slider, 0.03), (demo.beta1_slider, 0.5), (demo.warmup_slider, 10)):
+        before = np.array(demo.paths[3].get_xdata(), dtype=float)
+        control.value = value
+        assert not np.allclose(demo.paths[3].get_xdata(), before), control.description
+    assert demo.image.value != image
+    demo.picker.value = "rotated ravine (45°)"
+    assert "Adam" in demo.readout.value and demo.path_axes.get_title() == "rotated ravine (45°)"
+
+
+def test_the_race_is_a_still_picture_headless(headless_display, capsys):
+    from gdlab.widgets import adaptive_race
+
+    adaptive_race().show()
+    assert "final loss after 100 steps" in capsys.readouterr().out
+    assert is_still_picture(headless_display)

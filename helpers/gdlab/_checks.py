@@ -43,3 +43,13 @@ def check_point(w: Any, dim: int, name: str = "w0") -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {w!r}")
     return arr
+
+
+def check_decay_rate(value: Any, name: str) -> float:
+    """Return an averaging coefficient (β₁, β₂, ρ) as a float in [0, 1), or raise naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value

@@ -134,6 +134,19 @@ def cosine_with_warmup(lr_max: float, warmup: int, total: int, lr_min: float = 0
     return schedule
 
 
+def linear_warmup(lr: Any, warmup: int) -> Schedule:
+    """The rate `lr` (a number or a schedule) scaled by (t + 1)/warmup during the first `warmup` steps (introduced in 10-adaptive)."""
+    base = as_schedule(lr)
+    warmup = _check_count(warmup, "warmup", minimum=0)
+
+    def schedule(t: Any) -> float | np.ndarray:
+        steps = _steps_of(t)
+        ramp = np.minimum((steps + 1.0) / max(warmup, 1), 1.0)
+        return _rates(ramp * np.asarray(base(t), dtype=float))
+
+    return schedule
+
+
 def reduce_on_plateau_rates(losses: Any, lr0: float, factor: float = 0.5, patience: int = 10,
                             threshold: float = 0.0, min_lr: float = 0.0) -> np.ndarray:
     """The rates reduce-on-plateau picks after each loss of a run: rates[t] follows losses[0..t] (introduced in 04-decay).

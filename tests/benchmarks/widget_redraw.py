@@ -47,14 +47,18 @@ def update_times(update, values) -> list[float]:
 
 
 def _path_and_map_demos() -> dict:
-    """The ravine, momentum and (lr, β) map demos of 03 and 05, with the slider each one redraws for."""
+    """The ravine, momentum and (lr, β) map demos of 03 and 05 and the race of 10, with the slider each one redraws for."""
     from gdlab.losses import Quadratic
     from gdlab.widgets import momentum_explorer, ravine_explorer, region_map_explorer
 
     ravine_demo = ravine_explorer(Quadratic(np.diag([1.0, 100.0]), [0.0, 0.0]), [-9.0, 1.0])
     momentum_demo = momentum_explorer(Quadratic(np.diag([1.0, 100.0]), [0.0, 0.0]), [-9.0, 1.0], lr=0.018, beta=0.0)
     map_demo = region_map_explorer((1.0, 100.0), lr=0.02, beta=0.5)
-    return {"ravine explorer (03)": (ravine_demo.lr_slider, np.linspace(0.005, 0.021, 60)),
+    from gdlab.widgets import AdaptiveRace
+
+    race_demo = AdaptiveRace()
+    return {"adaptive race lr (10)": (race_demo.lr_slider, np.geomspace(0.001, 1.0, 60)),
+            "ravine explorer (03)": (ravine_demo.lr_slider, np.linspace(0.005, 0.021, 60)),
             "momentum explorer β (05)": (momentum_demo.beta_slider, np.linspace(0.0, 0.95, 60)),
             "region map lr (05)": (map_demo.controls()[0], np.linspace(0.005, 0.03, 60))}
 

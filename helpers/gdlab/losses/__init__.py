@@ -8,7 +8,8 @@ from gdlab.losses.logistic import LogisticRegression
 from gdlab.losses.minibatch import MiniBatchGradient
 from gdlab.losses.noisy import NoisyGradient
 from gdlab.losses.plateau import SigmoidPlateau, sigmoid, sigmoid_slope
-from gdlab.losses.quadratic import Quadratic, parabola
+from gdlab.losses.quadratic import Quadratic, parabola, rotated_ravine
+from gdlab.losses.quartic import QuarticBowl
 from gdlab.losses.rescaled import Rescaled
 from gdlab.losses.saddle import DoubleWell, Saddle, saddle
 
@@ -24,7 +25,9 @@ __all__ = [
     "NoisyGradient",
     "parabola",
     "Quadratic",
+    "QuarticBowl",
     "Rescaled",
+    "rotated_ravine",
     "Saddle",
     "saddle",
     "sigmoid",

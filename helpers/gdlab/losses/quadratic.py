@@ -88,3 +88,15 @@ def parabola(a: float = 1.0, center: float = 0.0) -> Quadratic:
     loss = Quadratic([[2.0 * a]], center)
     loss.name = f"{a:g}·(w-{center:g})²" if center else f"{a:g}·w²"
     return loss
+
+
+def rotated_ravine(kappa: float = 100.0, angle: float = 45.0) -> Quadratic:
+    """The ravine ½(x² + κ·y²) turned by `angle` degrees: its steep and flat directions are no longer the coordinates (introduced in 10-adaptive)."""
+    from gdlab._checks import check_positive_number
+
+    kappa = check_positive_number(kappa, "kappa")
+    turn = np.radians(check_positive_number(angle, "angle", allow_zero=True))
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    loss = Quadratic(rotation @ np.diag([1.0, kappa]) @ rotation.T)
+    loss.name = f"ravine ½(x² + {kappa:g}·y²) turned by {np.degrees(turn):g}°"
+    return loss

@@ -1,11 +1,22 @@
 """Optimisers: each returns a Trajectory of weights, losses, gradients and learning rates."""
 
+from gdlab.optim.adaptive import RACERS, adagrad, adam, race, rmsprop
 from gdlab.optim.gd import gradient_descent
+from gdlab.optim.line_search import armijo_rate, backtracking, polyak, polyak_rate
 from gdlab.optim.momentum import momentum
 from gdlab.optim.newton import determinant_learning_rate, newton
 from gdlab.optim.trajectory import Trajectory, run
 
 __all__ = [
+    "adagrad",
+    "adam",
+    "armijo_rate",
+    "backtracking",
+    "polyak",
+    "polyak_rate",
+    "race",
+    "RACERS",
+    "rmsprop",
     "determinant_learning_rate",
     "gradient_descent",
     "momentum",

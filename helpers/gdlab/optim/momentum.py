@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
+from gdlab._checks import check_decay_rate
 from gdlab.losses.base import Loss
 from gdlab.optim.trajectory import Trajectory, run
 
 
 def check_beta(beta: Any) -> float:
-    """Return the momentum coefficient as a float in [0, 1), or raise naming `beta`."""
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
-        raise TypeError(f"beta must be a number in [0, 1), got {beta!r} ({type(beta).__name__})")
-    beta = float(beta)
-    if not 0.0 <= beta < 1.0:
-        raise ValueError(f"beta must be in [0, 1) (0 is plain gradient descent), got {beta}")
-    return beta
+    """Return the momentum coefficient as a float in [0, 1) (0 is plain gradient descent), or raise naming `beta`."""
+    return check_decay_rate(beta, "beta")
 
 
 def momentum(loss: Loss, w0: Any, lr: Any, beta: float, steps: int, nesterov: bool = False) -> Trajectory:

@@ -47,13 +47,20 @@ class Trajectory:
         return f"Trajectory({self.message})"
 
 
-def run(loss: Loss, w0: Any, steps: Any, lr: Any, update: Update) -> Trajectory:
-    """Apply `update(t, w, grad, lr) -> new w` `steps` times from w0 and record everything."""
+def run(loss: Loss, w0: Any, steps: Any, lr: Any, update: Update,
+        rate_rule: Callable[[int, np.ndarray, np.ndarray], float] | None = None) -> Trajectory:
+    """Apply `update(t, w, grad, lr) -> new w` `steps` times from w0 and record everything.
+
+    The rate of step t comes from the schedule `lr`, or, when `rate_rule` is given (and lr is None), from
+    rate_rule(t, w, grad): a rate chosen from the loss at each step, such as a line search's.
+    """
     if not isinstance(loss, Loss):
         raise TypeError(f"loss must be a gdlab loss (with value, grad and hessian), got {type(loss).__name__}")
     steps = check_steps(steps)
     w0 = check_point(w0, loss.dim)
-    schedule = as_schedule(lr)
+    schedule = as_schedule(lr) if rate_rule is None else None
+    if rate_rule is not None and lr is not None:
+        raise ValueError("give either a learning rate (lr) or a rate_rule, not both")
     w = np.full((steps + 1,) + w0.shape, np.nan)
     grad = np.full_like(w, np.nan)
     values = np.full(steps + 1, np.inf)
@@ -70,6 +77,6 @@ def run(loss: Loss, w0: Any, steps: Any, lr: Any, update: Update) -> Trajectory:
             w[t], grad[t], values[t] = current, g, value
             if t == steps:
                 break
-            rates[t] = rate_at(schedule, t)
+            rates[t] = rate_at(schedule, t) if rate_rule is None else rate_at(lambda _: rate_rule(t, w[t], g), t)
             current = np.asarray(update(t, w[t], g, rates[t]), dtype=float)
     return Trajectory(w=w, loss=values, grad=grad, lr=rates, diverged=stopped_at is not None, stopped_at=stopped_at)

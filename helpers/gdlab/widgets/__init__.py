@@ -6,12 +6,15 @@ from gdlab.widgets.learning_rate import LearningRateExplorer, learning_rate_expl
 from gdlab.widgets.minibatch import MiniBatchExplorer
 from gdlab.widgets.newton import NewtonDampingExplorer, newton_damping_explorer
 from gdlab.widgets.paths import PathExplorer, momentum_explorer, ravine_explorer
+from gdlab.widgets.race import AdaptiveRace, adaptive_race
 from gdlab.widgets.regions import RegionMapExplorer, region_map_explorer
 from gdlab.widgets.saddle import SaddleEscapeExplorer, saddle_escape_explorer
 from gdlab.widgets.schedules import SchedulePicker
 from gdlab.widgets.tangent import TangentExplorer
 
 __all__ = [
+    "adaptive_race",
+    "AdaptiveRace",
     "BlittedFigure",
     "budget_explorer",
     "BudgetExplorer",
