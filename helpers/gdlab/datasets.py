@@ -34,3 +34,27 @@ def make_regression(n: int = 200, dim: int = 5, noise: float = 0.5, seed: int | 
     w_true = rng.standard_normal(dim)
     y = X @ w_true + noise * rng.standard_normal(n)
     return Regression(X, y, w_true)
+
+
+class Classification(NamedTuple):
+    """A classification data set: points X (n×2) and class numbers y (n,)."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+def make_moons(n: int = 200, noise: float = 0.15, seed: int | None = 0) -> Classification:
+    """Two interleaved half-moons in the plane, n/2 points each, with Gaussian noise: no straight line separates them (introduced in 11-network)."""
+    n = check_count(n, "n")
+    if n < 2:
+        raise ValueError(f"n must be 2 or more (one point per moon at least), got {n}")
+    noise = check_positive_number(noise, "noise", allow_zero=True)
+    rng = np.random.default_rng(check_seed(seed))
+    upper, lower = n // 2, n - n // 2
+    angles = np.concatenate([np.linspace(0, np.pi, upper), np.linspace(0, np.pi, lower)])
+    X = np.concatenate([np.stack([np.cos(angles[:upper]), np.sin(angles[:upper])], axis=1),
+                        np.stack([1 - np.cos(angles[upper:]), 0.5 - np.sin(angles[upper:])], axis=1)])
+    X = X + noise * rng.standard_normal(X.shape)
+    y = np.concatenate([np.zeros(upper, dtype=int), np.ones(lower, dtype=int)])
+    order = rng.permutation(n)
+    return Classification(X[order], y[order])

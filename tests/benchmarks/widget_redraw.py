@@ -64,7 +64,7 @@ def _path_and_map_demos() -> dict:
 
 
 def _update_demos() -> dict:
-    """The schedule picker of 04 (one update per schedule) and the mini-batch explorer of 08 (one per batch size)."""
+    """The schedule picker of 04 (one update per schedule), the mini-batch explorer of 08 (one per batch size) and the network explorer of 11 (one training run per optimiser)."""
     from gdlab.losses import NoisyGradient, Quadratic
     from gdlab.widgets import MiniBatchExplorer, SchedulePicker
     from gdlab.widgets.schedules import SCHEDULES
@@ -73,7 +73,17 @@ def _update_demos() -> dict:
     picker = SchedulePicker(NoisyGradient(Quadratic(np.eye(10), np.zeros(10)), 1.0, seed=0), np.full(10, 5.0), steps=100, target=0.5)
     loss, *_ = problem(200, 3, 0.5, seed=1)
     explorer = MiniBatchExplorer(loss, np.zeros(3), lr=0.05, epochs=3, batch_size=10)
-    return {"schedule picker (04)": (lambda name: picker.update(name, 0.3, 10), list(SCHEDULES) * 5),
+    from gdlab.datasets import make_moons
+    from gdlab.widgets import NetworkExplorer
+
+    moons = make_moons()
+    network = NetworkExplorer(moons.X, moons.y)
+
+    def train_with(optimizer: str) -> None:
+        network.optimizer_picker.value = optimizer
+
+    return {"network explorer (11)": (train_with, ["gd", "momentum", "adam"] * 5),
+            "schedule picker (04)": (lambda name: picker.update(name, 0.3, 10), list(SCHEDULES) * 5),
             "mini-batch explorer (08)": (explorer.update, explorer.sizes * 5)}
 
 

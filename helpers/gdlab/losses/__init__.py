@@ -6,6 +6,7 @@ from gdlab.losses.least_squares import LeastSquares
 from gdlab.losses.logcosh import LogCosh, newton_two_cycle_point
 from gdlab.losses.logistic import LogisticRegression
 from gdlab.losses.minibatch import MiniBatchGradient
+from gdlab.losses.mlp import MLPLoss
 from gdlab.losses.noisy import NoisyGradient
 from gdlab.losses.plateau import SigmoidPlateau, sigmoid, sigmoid_slope
 from gdlab.losses.quadratic import Quadratic, parabola, rotated_ravine
@@ -21,6 +22,7 @@ __all__ = [
     "LogisticRegression",
     "Loss",
     "MiniBatchGradient",
+    "MLPLoss",
     "newton_two_cycle_point",
     "NoisyGradient",
     "parabola",

@@ -93,3 +93,20 @@ def plot_contours(loss: Loss, runs: Mapping[str, Trajectory] | None = None, ax: 
     ax.set_title(title)
     ax.legend(loc="best")
     return ax
+
+
+def plot_decision_boundary(loss: Any, w: Any, ax: Axes | None = None, resolution: int = 120,
+                           title: str = "Decision regions and the data") -> Axes:
+    """The classes an MLPLoss's network gives each point of the plane (shaded), with its data on top (introduced in 11-network)."""
+    ax = ax if ax is not None else plt.gca()
+    X, y = loss.X, loss.y
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    scores = loss.forward(w, np.stack([gx.ravel(), gy.ravel()], axis=1))[0][-1]
+    ax.contourf(gx, gy, scores.argmax(axis=1).reshape(gx.shape), levels=np.arange(loss.classes + 1) - 0.5,
+                cmap="coolwarm", alpha=0.25)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=12, edgecolors="0.2", linewidths=0.4)
+    ax.set(xlabel="x₁", ylabel="x₂", title=title)
+    return ax

@@ -4,6 +4,7 @@ from gdlab.widgets.base import BlittedFigure, canvas_png, is_headless
 from gdlab.widgets.capstone import BudgetExplorer, budget_explorer
 from gdlab.widgets.learning_rate import LearningRateExplorer, learning_rate_explorer
 from gdlab.widgets.minibatch import MiniBatchExplorer
+from gdlab.widgets.network import NetworkExplorer
 from gdlab.widgets.newton import NewtonDampingExplorer, newton_damping_explorer
 from gdlab.widgets.paths import PathExplorer, momentum_explorer, ravine_explorer
 from gdlab.widgets.race import AdaptiveRace, adaptive_race
@@ -24,6 +25,7 @@ __all__ = [
     "LearningRateExplorer",
     "MiniBatchExplorer",
     "momentum_explorer",
+    "NetworkExplorer",
     "newton_damping_explorer",
     "NewtonDampingExplorer",
     "PathExplorer",
