@@ -21,12 +21,13 @@ def plot_loss_curves(runs: Mapping[str, Trajectory], ax: Axes | None = None, log
     """Loss against step for several labelled runs on one figure, log-scaled by default (introduced in 02-first-steps).
 
     Zero losses cannot be drawn on a log scale, so they are drawn at the
-    smallest double (about 1e-308) and the axis is clipped to 1e-17.
+    smallest double (about 1e-308) and the axis is clipped to 1e-17; a diverging
+    run is drawn up to 1e150 (beyond, the log axis's margins would overflow).
     """
     ax = _axes(ax)
     for label, run in runs.items():
         loss = np.asarray(run.loss, dtype=float)
-        shown = np.where(loss > 0, loss, np.finfo(float).tiny) if log else loss
+        shown = np.clip(np.where(loss > 0, loss, np.finfo(float).tiny), None, 1e150) if log else loss
         ax.plot(np.arange(len(loss)), shown, marker="o", markersize=3, label=label)
     if log:
         ax.set_yscale("log")
