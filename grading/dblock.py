@@ -3,17 +3,17 @@
 nbgrader opens a short gradebook session for each step of autograde and feedback (create the
 student and submission, overwrite cells, save grades, read grades) and none spans a kernel run.
 Several worker processes writing one SQLite file at once can fail with "database is locked";
-holding an exclusive lock (fcntl.flock) for each session serialises the writes while the kernels,
+holding an exclusive lock (filelock, fcntl.flock underneath) for each session serialises the writes while the kernels,
 which take nearly all the time, still run side by side. The operating system drops the lock of a
 killed worker. With a server database (db_url) the lock is harmless and keeps the same order.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 
 class GradebookBusy(RuntimeError):
@@ -21,42 +21,34 @@ class GradebookBusy(RuntimeError):
 
 
 class _Lock:
-    """A reentrant, process-wide exclusive lock on a file, with the time spent waiting for it."""
+    """filelock's reentrant, process-wide lock on a file (fcntl.flock underneath), with the time spent waiting for it."""
 
     def __init__(self, path: Path, timeout: float) -> None:
-        self.path, self.timeout = path, timeout
-        self.fd: int | None = None
-        self.depth = 0
-        self.waited = 0.0
+        self.timeout, self.waited = timeout, 0.0
+        self.path = path
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file_lock.lock_file)
+
+    @path.setter
+    def path(self, path: Path) -> None:
+        # mode 0o660: the graders of one course (a group folder on the class's hub) share the lock file.
+        self.file_lock = FileLock(str(path), mode=0o660, thread_local=False, preserve_lock_file=True)
 
     def acquire(self) -> None:
         """Take the lock (or one more level of it), polling until the timeout."""
-        if self.depth:
-            self.depth += 1
-            return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)  # the umask decides; graders of one course share it
         start = time.perf_counter()
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.perf_counter() - start > self.timeout:
-                    os.close(fd)
-                    raise GradebookBusy(f"the gradebook lock {self.path} was held for more than {self.timeout:.0f} s") from None
-                time.sleep(0.002)
+        try:
+            self.file_lock.acquire(timeout=self.timeout, poll_interval=0.002)
+        except Timeout:
+            raise GradebookBusy(f"the gradebook lock {self.path} was held for more than {self.timeout:.0f} s") from None
         self.waited += time.perf_counter() - start
-        self.fd, self.depth = fd, 1
 
     def release(self) -> None:
         """Give back one level of the lock; the last one unlocks the file."""
-        if not self.depth:
-            return
-        self.depth -= 1
-        if not self.depth and self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
+        if self.file_lock.is_locked:
+            self.file_lock.release()
 
 
 _lock: _Lock | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -69,62 +68,23 @@ def plot_assignment(grades: Grades, assignment: str, path: Path) -> Path:
 
 
 def write_report(grades: Grades, run: RunSummary, folder: Path, csv_name: str = "grades.csv") -> Path:
-    """Write folder/index.html with its figures and return its path."""
+    """Write folder/index.html (templates/report.html.j2, every value autoescaped) with its figures and return its path."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     folder.mkdir(parents=True, exist_ok=True)
-    e = html.escape
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>gdlab grading report</title><style>"
-        "body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left}"
-        "td.n{text-align:right}.bad{color:#b00}img{max-width:100%}</style></head><body>",
-        "<h1>gdlab grading report</h1>",
-        f"<p>{e(time.strftime('%Y-%m-%d %H:%M'))}: this run autograded {run.graded} submission(s)"
-        f"{f', regenerated {run.feedback_only} feedback page(s)' if run.feedback_only else ''}, "
-        f"left {run.unchanged} unchanged one(s) alone, and could not grade {len(run.failures)}; "
-        f"{run.seconds:.1f} s with {run.workers} worker(s)"
-        f"{f', which waited {run.lock_wait:.1f} s in all for the gradebook lock' if run.workers else ''}.",
-        f" Gradebook backed up to <code>{e(str(run.backup))}</code>." if run.backup else "",
-        f" Grades: <a href='../{e(csv_name)}'>{e(csv_name)}</a>.</p>",
-        "<h2>Could not grade</h2>",
-    ]
-    if run.failures:
-        parts.append("<table><tr><th>student</th><th>assignment</th><th>why</th></tr>")
-        parts += [f"<tr><td>{e(s)}</td><td>{e(a)}</td><td class='bad'>{e(r)}</td></tr>" for s, a, r in sorted(run.failures)]
-        parts.append("</table>")
-    else:
-        parts.append("<p>None: every submission was graded.</p>")
-    parts.append("<h2>Flagged for review</h2>")
-    if run.flagged:
-        parts.append("<p>Graded, but look at these by hand: their cells are marked as needing a manual grade in the "
-                     "gradebook (formgrader lists them).</p><table><tr><th>student</th><th>assignment</th><th>why</th></tr>")
-        parts += [f"<tr><td>{e(s)}</td><td>{e(a)}</td><td class='bad'>{e(r)}</td></tr>" for s, a, r in sorted(run.flagged)]
-        parts.append("</table>")
-    else:
-        parts.append("<p>None.</p>")
-    if run.longest[0]:
-        seconds, student, assignment = run.longest
-        parts.append(f"<p>Longest any one submission held a worker: {seconds:.1f} s ({e(student)}/{e(assignment)}); "
-                     f"largest memory of one grading process: {run.peak_rss_mb:.0f} MiB.</p>")
+    sections = []
     for assignment in grades.cells:
-        scores = totals(grades, assignment)
-        top = grades.max_total(assignment)
-        parts.append(f"<h2>{e(assignment)}</h2>")
-        if not scores:
-            parts.append("<p>No graded submissions yet.</p>")
-            continue
-        image = plot_assignment(grades, assignment, folder / f"{assignment}.png")
-        parts.append(
-            f"<p>{len(scores)} graded; mean {statistics.fmean(scores):.2f}, median {statistics.median(scores):g}, "
-            f"min {min(scores):g}, max {max(scores):g} out of {top:g} points; "
-            f"{sum(s >= top for s in scores)} with full marks.</p>"
-            f"<img src='{e(image.name)}' alt='score distribution and pass rates of {e(assignment)}'>"
-            "<table><tr><th>graded cell</th><th>points</th><th>full marks</th><th>mean score</th></tr>"
-        )
-        for name, rate, mean, points in pass_rates(grades, assignment):
-            parts.append(f"<tr><td>{e(name)}</td><td class='n'>{points:g}</td><td class='n'>{100 * rate:.0f}%</td>"
-                         f"<td class='n'>{mean:.2f}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
+        scores, top = totals(grades, assignment), grades.max_total(assignment)
+        section = {"name": assignment, "count": len(scores)}
+        if scores:
+            section.update(image=plot_assignment(grades, assignment, folder / f"{assignment}.png").name,
+                           mean=statistics.fmean(scores), median=f"{statistics.median(scores):g}", low=f"{min(scores):g}",
+                           high=f"{max(scores):g}", top=f"{top:g}", full=sum(s >= top for s in scores),
+                           rates=[(name, rate, mean, f"{points:g}") for name, rate, mean, points in pass_rates(grades, assignment)])
+        sections.append(section)
+    templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                            autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
     page = folder / "index.html"
-    page.write_text("".join(parts))
+    page.write_text(templates.get_template("report.html.j2").render(
+        run=run, when=time.strftime("%Y-%m-%d %H:%M"), csv_name=csv_name, assignments=sections))
     return page
