@@ -163,10 +163,10 @@ def make_env(path: Path) -> Path:
 
 
 def copy_repository(template: Path, target: Path) -> None:
-    """The grading code and configuration of this repository, and the course `template`, copied to `target`."""
+    """The grading code (modules and templates) and configuration of this repository, and the course `template`, copied to `target`."""
     shutil.copytree(template, target)
     shutil.copytree(ROOT / "grading", target / "grading", dirs_exist_ok=True,
-                    ignore=lambda folder, names: [n for n in names if not n.endswith(".py") and not (Path(folder) / n).is_dir()
+                    ignore=lambda folder, names: [n for n in names if not n.endswith((".py", ".j2")) and not (Path(folder) / n).is_dir()
                                                   or n in ("__pycache__", "submitted", "autograded", "feedback", "staged",
                                                            "state", "backups", "report")])
     shutil.copyfile(ROOT / "nbgrader_config.py", target / "nbgrader_config.py")
