@@ -71,11 +71,6 @@ class LogisticRegression(Loss):
         """Drop the parameter axis again for a loss of one parameter."""
         return g[..., 0] if self.dim == 1 else g
 
-    def logits(self, w: Any, idx: Any = None) -> np.ndarray:
-        """zᵢ = xᵢ·w for every example (or those in idx), for every point of `w`: shape (..., N)."""
-        X = self.X if idx is None else self.X[idx]
-        return _products(self._points(w), X)
-
     def value(self, w: Any) -> np.ndarray:
         """The mean cross-entropy plus (l2/2)·|w|² at each point of `w`; log(1 + e^z) is computed without overflow."""
         points = self._points(w)

@@ -113,6 +113,6 @@ class BudgetExplorer(Demo):
 
 
 def budget_explorer(problem: CapstoneProblem | None = None, lr: float = 0.43, beta: float = 0.5,
-                    schedule: str = "constant") -> BudgetExplorer:
+                    schedule: str = "constant", lr_min: float = 0.01, lr_max: float = 20.0) -> BudgetExplorer:
     """Sliders over lr and β and a schedule menu, drawing the loss against the budget of gradient evaluations (introduced in 09-capstone)."""
-    return BudgetExplorer(problem, lr=lr, beta=beta, schedule=schedule)
+    return BudgetExplorer(problem, lr=lr, beta=beta, schedule=schedule, lr_min=lr_min, lr_max=lr_max)

@@ -62,6 +62,6 @@ class LearningRateExplorer(Demo):
 
 
 def learning_rate_explorer(loss: Loss, w0: float, steps: int = 20, lr: float = 0.1,
-                           lr_min: float = 0.01, lr_max: float = 1.2) -> LearningRateExplorer:
+                           lr_min: float = 0.01, lr_max: float = 1.2, span: float | None = None) -> LearningRateExplorer:
     """A learning-rate slider drawing the path of w on the loss curve and the loss per step (introduced in 02-first-steps)."""
-    return LearningRateExplorer(loss, w0, steps=steps, lr=lr, lr_min=lr_min, lr_max=lr_max)
+    return LearningRateExplorer(loss, w0, steps=steps, lr=lr, lr_min=lr_min, lr_max=lr_max, span=span)
