@@ -71,6 +71,7 @@ def refused(tmp_path, assignment: str = SLOPE, **written) -> str:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_honest_submission_gives_no_flags_and_the_same_notebook(tmp_path, assignment):
+    """Does an honest submission pass intake unflagged, graded as handed in?"""
     nb = honest(assignment)
     result = take(tmp_path, assignment, nb)
     assert (result.failure, result.flags) == (None, [])
@@ -80,6 +81,7 @@ def test_honest_submission_gives_no_flags_and_the_same_notebook(tmp_path, assign
 
 
 def test_honest_submission_with_scratch_cells_edits_and_nbgrader_leftovers_gives_no_flags(tmp_path):
+    """Do scratch cells, notes and nbgrader's own leftovers in an honest submission raise no flag?"""
     nb = honest(STEPS)
     nb.cells.insert(index(nb, "gd_step_answer") + 1, nbformat.v4.new_code_cell("print(gd_step(1.0, 2.0, 0.1))"))
     nb.cells.append(nbformat.v4.new_markdown_cell("my notes"))
@@ -101,6 +103,7 @@ def test_honest_submission_with_scratch_cells_edits_and_nbgrader_leftovers_gives
 
 
 def test_missing_notebook_names_the_files_found(tmp_path):
+    """Without the assignment's notebook, does the failure name the files that were handed in instead?"""
     folder = tmp_path / SLOPE
     folder.mkdir()
     (folder / "Copy of 01-slope.ipynb").write_text("{}")
@@ -111,39 +114,47 @@ def test_missing_notebook_names_the_files_found(tmp_path):
 
 
 def test_empty_folder_says_nothing_was_found(tmp_path):
+    """Does an empty submission folder fail saying that nothing was found?"""
     (tmp_path / SLOPE).mkdir()
     assert intake(tmp_path / SLOPE, SLOPE, released(SLOPE)).failure == "no 01-slope.ipynb in the submission; found: nothing"
 
 
 def test_missing_folder_is_a_failure_not_an_exception(tmp_path):
+    """Is a missing submission folder a failure with its reason, not a crash?"""
     assert intake(tmp_path / "nope", SLOPE, released(SLOPE)).failure.startswith("no submission folder")
 
 
 def test_empty_file_is_refused(tmp_path):
+    """Is an empty notebook file refused, saying it has 0 bytes?"""
     assert refused(tmp_path, text="") == "01-slope.ipynb is empty (0 bytes)"
 
 
 def test_invalid_json_says_line_and_column(tmp_path):
+    """Is a notebook that is not valid JSON refused with the line and column of the error?"""
     failure = refused(tmp_path, text='{\n  "cells": [\n    oops\n  ]\n}')
     assert failure.startswith("01-slope.ipynb is not valid JSON") and "line 3, column 5" in failure
 
 
 def test_deeply_nested_json_is_refused_not_crashing(tmp_path):
+    """Is JSON nested 100,000 deep refused as bad JSON instead of crashing the parser?"""
     assert "JSON" in refused(tmp_path, text="[" * 100_000 + "]" * 100_000)
 
 
 def test_json_that_is_not_a_notebook_is_refused(tmp_path):
+    """Is valid JSON that is not a notebook (no cells, or a list) refused, saying why?"""
     assert "not a notebook (no cells field)" in refused(tmp_path, text='{"hello": "world"}')
     assert "not a notebook (its top level is a list" in refused(tmp_path / "b", text="[1, 2]")
 
 
 def test_v3_notebook_is_refused_with_its_version(tmp_path):
+    """Is an nbformat 3 notebook refused, naming its version?"""
     v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
     failure = refused(tmp_path, text=json.dumps(v3))
     assert failure.startswith("01-slope.ipynb is an nbformat 3 notebook; only nbformat 4 can be graded")
 
 
 def test_cells_that_are_not_a_list_are_refused(tmp_path):
+    """Is a notebook whose cells are not a list refused, saying what they are?"""
     nb = honest(SLOPE)
     nb.cells = {"a": 1}
     assert refused(tmp_path, text=json.dumps(nb)) == "01-slope.ipynb has unreadable cells (a object, not a list)"
@@ -159,18 +170,21 @@ def test_cells_that_are_not_a_list_are_refused(tmp_path):
     (lambda c: c.update(metadata={"nbgrader": {"grade_id": ["x"]}}), "cell 3 has unreadable nbgrader metadata (grade_id"),
 ])
 def test_unreadable_cell_is_refused_naming_it(tmp_path, change, reason):
+    """Is a notebook with one unreadable cell refused, naming that cell and what is wrong with it?"""
     nb = json.loads(json.dumps(honest(SLOPE)))
     change(nb["cells"][3])
     assert reason in refused(tmp_path, text=json.dumps(nb))
 
 
 def test_unreadable_notebook_metadata_is_refused(tmp_path):
+    """Is a notebook whose metadata is not an object refused?"""
     nb = json.loads(json.dumps(honest(SLOPE)))
     nb["metadata"] = ["kernelspec"]
     assert refused(tmp_path, text=json.dumps(nb)) == "01-slope.ipynb has unreadable metadata (a list, not an object)"
 
 
 def test_notebook_over_the_size_cap_is_refused(tmp_path):
+    """Is a notebook over the size cap refused before it is parsed, with its size?"""
     folder = submit(tmp_path, SLOPE, honest(SLOPE))
     size = (folder / f"{SLOPE}.ipynb").stat().st_size
     result = intake(folder, SLOPE, released(SLOPE), max_bytes=1000)
@@ -180,11 +194,13 @@ def test_notebook_over_the_size_cap_is_refused(tmp_path):
 
 
 def test_file_that_is_not_utf8_is_refused(tmp_path):
+    """Is a notebook that is not UTF-8 refused, naming the offending byte?"""
     data = json.dumps(honest(SLOPE)).replace("Training", "Tr\udcffining", 1).encode("utf-8", "surrogateescape")
     assert refused(tmp_path, data=data).startswith("01-slope.ipynb is not UTF-8 text (byte 0xff at offset")
 
 
 def test_notebook_that_is_a_link_is_refused(tmp_path):
+    """Is a notebook that is a symbolic link (to a file elsewhere) refused rather than followed?"""
     target = tmp_path / "elsewhere.ipynb"
     target.write_text(json.dumps(honest(SLOPE)))
     folder = tmp_path / SLOPE
@@ -197,6 +213,7 @@ def test_notebook_that_is_a_link_is_refused(tmp_path):
 
 
 def test_edited_test_cell_is_restored_from_the_release(tmp_path):
+    """Is an edited test cell graded as released, and the edit flagged?"""
     nb = honest(SLOPE)
     cell(nb, "slope_matches_known_derivatives").source = "pass"
     result = take(tmp_path, SLOPE, nb)
@@ -205,6 +222,7 @@ def test_edited_test_cell_is_restored_from_the_release(tmp_path):
 
 
 def test_test_cell_with_more_points_and_a_skip_tag_is_restored(tmp_path):
+    """Are a test cell's raised points and added tags replaced by the release's metadata, and flagged?"""
     nb = honest(SLOPE)
     test = cell(nb, "slope_is_central_and_uses_h")
     test.metadata.nbgrader.points = 100
@@ -216,6 +234,7 @@ def test_test_cell_with_more_points_and_a_skip_tag_is_restored(tmp_path):
 
 
 def test_deleted_test_cell_is_restored_in_its_place(tmp_path):
+    """Is a deleted test cell put back where the release has it, and flagged?"""
     nb = honest(SLOPE)
     nb.cells.pop(index(nb, "slope_of_cubic_matches_numbers"))
     result = take(tmp_path, SLOPE, nb)
@@ -224,6 +243,7 @@ def test_deleted_test_cell_is_restored_in_its_place(tmp_path):
 
 
 def test_test_cell_turned_into_markdown_is_restored_as_code(tmp_path):
+    """Is a test cell turned into markdown restored as the released code cell, and flagged?"""
     nb = honest(SLOPE)
     position = index(nb, "slope_downhill_direction_examples")
     old = nb.cells[position]
@@ -234,6 +254,7 @@ def test_test_cell_turned_into_markdown_is_restored_as_code(tmp_path):
 
 
 def test_moved_test_cell_is_graded_in_its_released_place(tmp_path):
+    """Is a test cell moved elsewhere graded in its released place?"""
     nb = honest(SLOPE)
     nb.cells.append(nb.cells.pop(index(nb, "slope_downhill_direction_examples")))
     result = take(tmp_path, SLOPE, nb)
@@ -242,6 +263,7 @@ def test_moved_test_cell_is_graded_in_its_released_place(tmp_path):
 
 
 def test_edited_setup_cell_is_restored_and_named_read_only(tmp_path):
+    """Is an edited setup cell restored and reported as a read-only cell that was changed?"""
     nb = honest(SLOPE)
     cell(nb, "slope_setup").source = "import fake as np"
     result = take(tmp_path, SLOPE, nb)
@@ -250,6 +272,7 @@ def test_edited_setup_cell_is_restored_and_named_read_only(tmp_path):
 
 
 def test_student_copy_of_a_test_cell_is_dropped(tmp_path):
+    """Is a student's copy of a test cell (same grade_id) dropped, so it cannot earn points twice?"""
     nb = honest(SLOPE)
     nb.cells.insert(index(nb, "slope_of_cubic_answer") + 1, copy.deepcopy(cell(nb, "slope_matches_known_derivatives")))
     result = take(tmp_path, SLOPE, nb)
@@ -261,6 +284,7 @@ def test_student_copy_of_a_test_cell_is_dropped(tmp_path):
 
 
 def test_answer_is_graded_with_the_release_metadata(tmp_path):
+    """Is an answer cell that claims to be graded, with points, reset to the release's metadata?"""
     nb = honest(SLOPE)
     answer = cell(nb, "slope_central_difference_answer")
     answer.metadata.nbgrader.update(grade=True, points=50)
@@ -273,6 +297,7 @@ def test_answer_is_graded_with_the_release_metadata(tmp_path):
 
 
 def test_deleted_answer_falls_back_to_the_release_stub(tmp_path):
+    """Is a deleted answer cell replaced by the released stub (so it scores nothing), and flagged?"""
     nb = honest(SLOPE)
     nb.cells.pop(index(nb, "slope_of_cubic_answer"))
     result = take(tmp_path, SLOPE, nb)
@@ -281,6 +306,7 @@ def test_deleted_answer_falls_back_to_the_release_stub(tmp_path):
 
 
 def test_duplicated_answer_keeps_the_first_and_makes_the_copy_plain(tmp_path):
+    """With an answer cell duplicated, is the first graded and the copy kept as a plain cell?"""
     nb = honest(SLOPE)
     position = index(nb, "slope_central_difference_answer")
     copied = copy.deepcopy(nb.cells[position])
@@ -296,6 +322,7 @@ def test_duplicated_answer_keeps_the_first_and_makes_the_copy_plain(tmp_path):
 
 
 def test_markdown_answer_keeps_its_attachments(tmp_path):
+    """Does a written answer keep its attachments through intake?"""
     nb = honest("09-capstone")
     answer = cell(nb, "capstone_justification")
     answer.source = "See ![plot](attachment:plot.png)"
@@ -324,6 +351,7 @@ def test_student_cells_stay_right_after_the_release_cell_they_followed(tmp_path)
 
 
 def test_student_cells_follow_answer_cells_when_the_notebook_has_no_cell_ids(tmp_path):
+    """Without cell ids (nbformat 4.4), do the student's own cells stay after the answers they followed?"""
     nb = json.loads(json.dumps(honest(STEPS)))
     nb["nbformat_minor"] = 4
     for raw in nb["cells"]:
@@ -338,6 +366,7 @@ def test_student_cells_follow_answer_cells_when_the_notebook_has_no_cell_ids(tmp
 
 
 def test_cell_claiming_a_grade_id_the_assignment_lacks_is_kept_without_it(tmp_path):
+    """Is a cell claiming a grade_id the assignment lacks kept as plain code, its claim removed and flagged?"""
     nb = honest(SLOPE)
     bonus = nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": {"grade": True, "grade_id": "bonus", "points": 10}})
     nb.cells.insert(5, bonus)
@@ -348,6 +377,7 @@ def test_cell_claiming_a_grade_id_the_assignment_lacks_is_kept_without_it(tmp_pa
 
 
 def test_student_cells_with_clashing_or_bad_ids_get_fresh_ones(tmp_path):
+    """Do student cells whose ids clash with another cell's, or are invalid, get fresh ids?"""
     nb = json.loads(json.dumps(honest(SLOPE)))
     nb["cells"].insert(2, {"cell_type": "code", "id": nb["cells"][1]["id"], "metadata": {}, "source": "a = 1",
                            "outputs": [], "execution_count": None})
@@ -363,6 +393,7 @@ def test_student_cells_with_clashing_or_bad_ids_get_fresh_ones(tmp_path):
 
 
 def test_other_kernel_is_replaced_by_the_release_kernel_and_flagged(tmp_path):
+    """Is a changed kernel replaced by the release's kernel, and flagged?"""
     nb = honest(SLOPE)
     nb.metadata.kernelspec = {"name": "evil", "display_name": "Evil", "language": "python"}
     nb.metadata["extra"] = "x"
@@ -372,6 +403,7 @@ def test_other_kernel_is_replaced_by_the_release_kernel_and_flagged(tmp_path):
 
 
 def test_outputs_and_execution_counts_are_cleared_silently(tmp_path):
+    """Are submitted outputs and execution counts cleared without a flag (they are recomputed)?"""
     nb = honest(SLOPE)
     for code in (c for c in nb.cells if c.cell_type == "code"):
         code.execution_count = 7
@@ -382,6 +414,7 @@ def test_outputs_and_execution_counts_are_cleared_silently(tmp_path):
 
 
 def test_extra_files_are_ignored_and_named(tmp_path):
+    """Are extra files and folders in a submission ignored (never run) and named in a flag?"""
     folder = submit(tmp_path, SLOPE, honest(SLOPE))
     (folder / "a.py").write_text("x = 1")
     (folder / "gdlab").mkdir()
@@ -392,6 +425,7 @@ def test_extra_files_are_ignored_and_named(tmp_path):
 
 
 def test_graded_notebook_holds_the_students_answers(tmp_path):
+    """Does the notebook that is graded hold exactly the student's answers?"""
     nb = honest(STEPS)
     result = take(tmp_path, STEPS, nb)
     assert {g: c.source for g, c in answer_cells(result.notebook).items()} == {g: c.source for g, c in answer_cells(nb).items()}

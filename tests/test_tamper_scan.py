@@ -34,10 +34,12 @@ def only(reasons: list[str]) -> str:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_honest_solutions_are_not_flagged(assignment):
+    """Is no honest solution of the course flagged by the tamper scan?"""
     assert scan_notebook(honest(assignment), released(assignment)) == {}
 
 
 def test_released_demo_cells_are_not_flagged_even_as_student_code():
+    """Is no released demo cell flagged, even when it is scanned as a student's cell?"""
     for cell in released(STEPS).cells:
         if cell.cell_type == "code" and not nbgrader_meta(cell).get("locked"):
             assert scan_cell(cell.source) == [], cell.source
@@ -57,6 +59,7 @@ def test_released_demo_cells_are_not_flagged_even_as_student_code():
     "def broken(:\n    np.isclose = None",
 ])
 def test_ordinary_code_is_not_flagged(source):
+    """Is ordinary student code (loops, classes without dunders, plots) left alone?"""
     assert scan_cell(source) == []
 
 
@@ -64,6 +67,7 @@ def test_ordinary_code_is_not_flagged(source):
 
 
 def test_always_equal_object_is_flagged():
+    """Is a class whose __eq__ always says True flagged, with its line?"""
     reasons = scan_cell("class AlwaysEqual:\n    def __eq__(self, other):\n        return True\n\nanswer = AlwaysEqual()")
     assert only(reasons) == ("line 2: class AlwaysEqual defines __eq__: answers must be plain values, "
                              "not objects that compare equal to anything or fake conversions")
@@ -71,14 +75,17 @@ def test_always_equal_object_is_flagged():
 
 @pytest.mark.parametrize("dunder", ["__bool__", "__float__", "__array_ufunc__", "__instancecheck__", "__getattr__"])
 def test_conversion_and_check_dunders_are_flagged(dunder):
+    """Are classes defining the conversion and comparison dunders that checks rely on flagged?"""
     assert f"defines {dunder}" in only(scan_cell(f"class Fake(float):\n    def {dunder}(self, *args):\n        return 1"))
 
 
 def test_dunder_assigned_in_a_class_body_is_flagged():
+    """Is a dunder assigned (not defined) in a class body flagged?"""
     assert "class Fake defines __eq__" in only(scan_cell("class Fake:\n    __eq__ = lambda self, other: True"))
 
 
 def test_class_built_on_the_fly_with_a_dunder_is_flagged():
+    """Is a class built with type(...) and a dunder in its dict flagged?"""
     assert "names __eq__ in a string" in only(scan_cell("Fake = type('Fake', (), {'__eq__': lambda s, o: True})"))
 
 
@@ -94,17 +101,20 @@ def test_class_built_on_the_fly_with_a_dunder_is_flagged():
     ("np.testing.assert_allclose = print", "np.testing.assert_allclose"),
 ])
 def test_monkeypatching_a_module_is_flagged(source, target):
+    """Is assigning to an attribute of a module the checks use (np.isclose = ...) flagged?"""
     assert any(reason.endswith(f"assigns {target}: modules and names the checks use must not be changed")
                for reason in scan_cell(source))
 
 
 def test_setattr_and_del_on_a_module_are_flagged():
+    """Are setattr on a module and del of a module's name flagged, each with its line?"""
     reasons = scan_cell("import numpy as np\nsetattr(np, 'isclose', max)\ndel np.allclose")
     assert reasons == ["line 2: setattr on np: modules and names the checks use must not be changed",
                        "line 3: deletes np.allclose: modules and names the checks use must not be changed"]
 
 
 def test_patching_a_name_imported_in_another_cell_is_flagged():
+    """Is patching a module imported in another cell flagged too?"""
     nb = honest(SLOPE)
     nb.cells.insert(3, nb.cells[3].copy())
     nb.cells[3].source = "import numpy.testing as npt"
@@ -123,14 +133,17 @@ def test_patching_a_name_imported_in_another_cell_is_flagged():
     ("from numpy import sum", "sum"),
 ])
 def test_rebinding_a_builtin_the_checks_use_is_flagged(source, name):
+    """Is rebinding a builtin the checks use (abs, len, isinstance, ...) flagged?"""
     assert f"rebinds the builtin {name}" in only(scan_cell(source))
 
 
 def test_rebinding_a_builtin_through_global_is_flagged():
+    """Is declaring a builtin's name global inside a function flagged?"""
     assert "line 2: declares len global" in only(scan_cell("def f():\n    global len\n    len = lambda x: 3"))
 
 
 def test_rebinding_a_name_the_release_imports_is_flagged_unless_it_is_the_same_import():
+    """Is rebinding a name the release imports flagged, but importing it again the same way not?"""
     imports = {"np": "numpy", "parabola": "gdlab.losses.parabola"}
     assert scan_cell("import numpy as np\nfrom gdlab.losses import parabola", imports) == []
     assert "rebinds np, which the assignment imports (numpy)" in only(scan_cell("import fakenumpy as np", imports))
@@ -138,6 +151,7 @@ def test_rebinding_a_name_the_release_imports_is_flagged_unless_it_is_the_same_i
 
 
 def test_star_import_is_flagged():
+    """Is a star import, which can rebind builtins unseen, flagged?"""
     assert "from numpy import * can rebind builtins" in only(scan_cell("from numpy import *"))
 
 
@@ -219,6 +233,7 @@ def test_display_of_html_is_not_tampering():
     ("x = 5\nx.__class__ = float", "assigns x.__class__"),
 ])
 def test_escape_hatches_are_flagged(source, reason):
+    """Are the ways around the checks (exec and kin, os and shutil calls, files outside the folder, mock, globals, __class__) flagged?"""
     assert reason in " ".join(scan_cell(source))
 
 
@@ -226,29 +241,35 @@ def test_escape_hatches_are_flagged(source, reason):
 
 
 def test_line_magic_is_flagged_and_its_code_scanned():
+    """Is a line magic flagged, and the code it runs scanned as well?"""
     assert scan_cell("\n\n%time np.isclose = None") == [
         "line 3: IPython magic %time np.isclose = None",
         "line 3: assigns np.isclose: modules and names the checks use must not be changed"]
 
 
 def test_cell_magic_is_flagged_and_its_body_scanned_with_its_line_numbers():
+    """Is a cell magic flagged, and its body scanned with the right line numbers?"""
     assert scan_cell("%%capture\nx = 1\nabs = max") == [
         "line 1: IPython cell magic %%capture", "line 3: rebinds the builtin abs: the checks use Python's own"]
 
 
 def test_writefile_magic_is_flagged():
+    """Is %%writefile (which could overwrite gdlab or the tests) flagged?"""
     assert scan_cell("%%writefile gdlab/__init__.py\nsweep = None")[0] == "line 1: IPython cell magic %%writefile gdlab/__init__.py"
 
 
 def test_shell_escapes_are_flagged():
+    """Are shell escapes (!cmd, x = !cmd) flagged, each with its line?"""
     assert scan_cell("!pip install fake\nfiles = !ls") == ["line 1: shell command !pip install fake", "line 2: shell command !ls"]
 
 
 def test_autocall_escape_cannot_hide_exec():
+    """Does IPython's autocall syntax (;exec ...) not hide an exec from the scan?"""
     assert scan_cell(";exec np.isclose=max") == ["line 1: uses exec"]
 
 
 def test_help_lines_do_not_hide_the_rest_of_the_cell():
+    """Does a help line (name?) not hide the rest of the cell from the scan?"""
     assert scan_cell("np.isclose?\nnp.isclose = max") == [
         "line 2: assigns np.isclose: modules and names the checks use must not be changed"]
 
@@ -257,6 +278,7 @@ def test_help_lines_do_not_hide_the_rest_of_the_cell():
 
 
 def test_scan_notebook_names_answer_cells_by_grade_id_and_student_cells_by_index():
+    """Does the notebook scan name answer cells by grade_id and the student's own cells by position?"""
     nb = honest(STEPS, {"gd_step_answer": "import builtins\ndef gd_step(w, grad, lr):\n    return w - lr * grad"})
     scratch = nb.cells[3].copy()
     scratch.source = "abs = max"
@@ -280,6 +302,7 @@ def test_scan_notebook_ignores_locked_cells_and_release_demo_cells():
 
 
 def test_scan_notebook_flags_rebinding_what_the_setup_imports():
+    """Does the notebook scan flag an answer that rebinds a name the setup cell imports?"""
     nb = honest(STEPS, {"gd_descend_answer": "parabola = None\ndef descend(w0, lr, steps):\n    return []"})
     assert scan_notebook(nb, released(STEPS)) == {"gd_descend_answer": [
         "line 1: rebinds parabola, which the assignment imports (gdlab.losses.parabola): "
