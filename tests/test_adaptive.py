@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from gdlab.analysis import distance, steps_to_tolerance
 from gdlab.losses import NoisyGradient, Quadratic, QuarticBowl, parabola, rotated_ravine
+from gdlab.losses.quadratic import rotation
 from gdlab.optim import (adagrad, adam, armijo_rate, backtracking, gradient_descent, momentum, newton, polyak, race,
                          rmsprop)
 from gdlab.schedules import linear_warmup
@@ -125,10 +126,8 @@ def test_rotated_ravine_keeps_its_curvatures():
 
 def test_the_turned_ravine_table_of_the_notebook():
     """The best of 25 rates (0.003 to 3) per method and ravine: the rates and step counts the notebook prints."""
-    turn = np.radians(45.0)
-    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
     w0 = np.array([2.0, 1.0])
-    cases = ((RAVINE, w0), (rotated_ravine(100.0, 45.0), rotation @ w0))
+    cases = ((RAVINE, w0), (rotated_ravine(100.0, 45.0), rotation(45.0) @ w0))
     grid = np.geomspace(0.003, 3, 25)
     found = {}
     for name, method in (("AdaGrad", adagrad), ("RMSProp", rmsprop), ("Adam", adam)):

@@ -90,13 +90,18 @@ def parabola(a: float = 1.0, center: float = 0.0) -> Quadratic:
     return loss
 
 
+def rotation(angle: float) -> np.ndarray:
+    """The 2×2 matrix that turns the plane by `angle` degrees (counter-clockwise)."""
+    turn = np.radians(angle)
+    return np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+
+
 def rotated_ravine(kappa: float = 100.0, angle: float = 45.0) -> Quadratic:
     """The ravine ½(x² + κ·y²) turned by `angle` degrees: its steep and flat directions are no longer the coordinates (introduced in 10-adaptive)."""
     from gdlab._checks import check_positive_number
 
     kappa = check_positive_number(kappa, "kappa")
-    turn = np.radians(check_positive_number(angle, "angle", allow_zero=True))
-    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
-    loss = Quadratic(rotation @ np.diag([1.0, kappa]) @ rotation.T)
-    loss.name = f"ravine ½(x² + {kappa:g}·y²) turned by {np.degrees(turn):g}°"
+    turn = rotation(check_positive_number(angle, "angle", allow_zero=True))
+    loss = Quadratic(turn @ np.diag([1.0, kappa]) @ turn.T)
+    loss.name = f"ravine ½(x² + {kappa:g}·y²) turned by {float(angle):g}°"
     return loss

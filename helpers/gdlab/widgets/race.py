@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gdlab.losses import NoisyGradient, Quadratic, Saddle, rotated_ravine
+from gdlab.losses.quadratic import rotation
 from gdlab.losses.base import Loss
 from gdlab.optim.adaptive import RACERS, race
 from gdlab.plots import COURSE_STYLE
@@ -21,11 +22,9 @@ COLOURS = ("#7a7a7a", "#1b6ca8", "#2a9d8f", "#d1495b")
 def race_losses() -> dict[str, tuple[Loss, np.ndarray]]:
     """The losses of the race, each with its start: the ravine of 03/05, the same ravine turned by 45°, a saddle, a noisy ravine."""
     ravine = Quadratic(np.diag([1.0, 100.0]))
-    turn = np.radians(45.0)
-    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
     return {
         "ravine ½(x² + 100y²)": (ravine, np.array([2.0, 1.0])),
-        "rotated ravine (45°)": (rotated_ravine(100.0, 45.0), rotation @ np.array([2.0, 1.0])),
+        "rotated ravine (45°)": (rotated_ravine(100.0, 45.0), rotation(45.0) @ np.array([2.0, 1.0])),  # the start turned too
         "saddle x² − y²": (Saddle(), np.array([2.0, 1e-3])),
         "noisy ravine (σ = 1)": (NoisyGradient(ravine, sigma=1.0, seed=0), np.array([2.0, 1.0])),
     }
