@@ -68,11 +68,10 @@ class MLPLoss(Loss):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         self.X, self.y, self.activation, self.seed = X, labels.astype(int), activation, check_seed(seed)
-        self.classes = int(self.y.max()) + 1 if labels.size else 1
-        self.classes = max(self.classes, 2)
+        self.classes = max(int(self.y.max()) + 1, 2)
         self.sizes = (X.shape[1], *map(int, widths), self.classes)
-        self.shapes = [((a, b), (b,)) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
-        self.dim = sum(a * b + b for (a, b), _ in self.shapes)
+        self.shapes = list(zip(self.sizes[:-1], self.sizes[1:]))  # (inputs, outputs) of each layer
+        self.dim = sum(a * b + b for a, b in self.shapes)
         self.name = f"MLP {'-'.join(map(str, self.sizes))} ({activation}) on {X.shape[0]} examples"
 
     def unflatten(self, w: Any) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -81,7 +80,7 @@ class MLPLoss(Loss):
         if w.shape != (self.dim,):
             raise ValueError(f"w must have shape ({self.dim},) for this network ({self.name}), got shape {w.shape}")
         layers, at = [], 0
-        for (rows, cols), _ in self.shapes:
+        for rows, cols in self.shapes:
             weights = w[at:at + rows * cols].reshape(rows, cols)
             at += rows * cols
             layers.append((weights, w[at:at + cols]))
@@ -96,7 +95,7 @@ class MLPLoss(Loss):
         """Weights drawn from `seed` (default: the loss's), He for relu or Glorot otherwise; biases 0."""
         rng = np.random.default_rng(self.seed if seed is None else check_seed(seed))
         layers = []
-        for (fan_in, fan_out), _ in self.shapes:
+        for fan_in, fan_out in self.shapes:
             spread = np.sqrt(2.0 / fan_in) if self.activation == "relu" else np.sqrt(2.0 / (fan_in + fan_out))
             layers.append((rng.normal(scale=spread, size=(fan_in, fan_out)), np.zeros(fan_out)))
         return self.flatten(layers)
