@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,12 +23,6 @@ sys.path[:0] = [str(HERE), str(HERE / "browser"), str(HERE.parent)]
 
 import hubkit  # noqa: E402
 import labkit  # noqa: E402
-
-
-def user_memory_mb(user: str) -> float:
-    """Resident memory of all of `user`'s processes, in MiB."""
-    out = subprocess.run(["ps", "-u", user, "-o", "rss="], capture_output=True, text=True).stdout.split()
-    return sum(int(kb) for kb in out) / 1024
 
 
 def available_mb() -> float:
@@ -44,13 +37,8 @@ async def student_session(browser, hub, user: str, times: dict) -> None:
     """Log in, fetch 01-slope from the command line (as the assignment list does), open it and run all cells."""
     context = await browser.new_context(viewport=labkit.VIEWPORT)
     context.set_default_timeout(300_000)
-    page = await context.new_page()
     start = time.monotonic()
-    await page.goto(f"{hub.url}/hub/login")
-    await page.fill("input[name=username]", user)
-    await page.fill("input[name=password]", hub.password)
-    await page.click("input[type=submit], button[type=submit]")
-    await page.wait_for_selector("#jp-main-dock-panel", timeout=300_000)
+    page = await hubkit.log_in(context, hub, user, timeout_ms=300_000)
     times.setdefault("login", []).append(time.monotonic() - start)
     await asyncio.to_thread(hub.nbgrader, user, "fetch_assignment", "01-slope")
     start = time.monotonic()
@@ -69,7 +57,7 @@ async def measure(hub, students: tuple[str, ...]) -> dict:
     async with async_playwright() as playwright:
         browser = await labkit.launch_chromium(playwright)
         await asyncio.gather(*(student_session(browser, hub, user, times) for user in students))
-        memory = {user: user_memory_mb(user) for user in students}
+        memory = {user: hubkit.user_memory_mb(user) for user in students}
         after = available_mb()
         await browser.close()
     return {"times": times, "memory": memory, "machine_mb_used": before - after}

@@ -75,6 +75,23 @@ class Hub:
         return self.as_user(user, "nbgrader", *arguments, cwd=cwd, check=check)
 
 
+async def log_in(context, hub: Hub, user: str, timeout_ms: float = 120_000):
+    """Log in on the hub's page as `user` in a new page of `context`, and wait for the user's JupyterLab."""
+    page = await context.new_page()
+    await page.goto(f"{hub.url}/hub/login")
+    await page.fill("input[name=username]", user)
+    await page.fill("input[name=password]", hub.password)
+    await page.click("input[type=submit], button[type=submit]")
+    await page.wait_for_selector("#jp-main-dock-panel", timeout=timeout_ms)
+    return page
+
+
+def user_memory_mb(user: str) -> float:
+    """Resident memory of every process of `user` (their server and its kernels), in MiB."""
+    out = subprocess.run(["ps", "-u", user, "-o", "rss="], capture_output=True, text=True).stdout.split()
+    return sum(int(kb) for kb in out) / 1024
+
+
 def _fresh_users(students: tuple[str, ...]) -> None:
     """The test's users own empty homes (a run never sees the last run's files) and run nothing."""
     for user in (INSTRUCTOR, *students):

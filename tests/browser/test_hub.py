@@ -53,17 +53,6 @@ class Story:
     logs: dict[str, str] = field(default_factory=dict)
 
 
-async def log_in(context, hub: hubkit.Hub, user: str):
-    """Log in on the hub's page and wait for the user's JupyterLab."""
-    page = await context.new_page()
-    await page.goto(f"{hub.url}/hub/login")
-    await page.fill("input[name=username]", user)
-    await page.fill("input[name=password]", hub.password)
-    await page.click("input[type=submit], button[type=submit]")
-    await page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
-    return page
-
-
 async def assignment_list(page):
     """Nbgrader > Assignment List; its panel once the released assignments are listed."""
     await labkit.menu(page, "Nbgrader", "Assignment List")
@@ -115,14 +104,6 @@ async def fetch_feedback(page, hub: hubkit.Hub, user: str) -> str:
     return await response.text()
 
 
-def server_memory_mb(user: str) -> float:
-    """Resident memory of every process of `user` (their server and its kernels), in MiB."""
-    import subprocess
-
-    out = subprocess.run(["ps", "-u", user, "-o", "rss="], capture_output=True, text=True).stdout.split()
-    return sum(int(kb) for kb in out) / 1024
-
-
 async def shoot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
@@ -141,7 +122,7 @@ async def play(hub: hubkit.Hub) -> Story:
         for context in contexts.values():
             context.set_default_timeout(labkit.ACTION_TIMEOUT_MS)
         start = time.monotonic()
-        ann = await log_in(contexts[ANN], hub, ANN)  # 2
+        ann = await hubkit.log_in(contexts[ANN], hub, ANN)  # 2
         story.seconds["login_to_lab"] = time.monotonic() - start
         await page_menu(ann, story, ANN)
         await fetch(ann)
@@ -151,15 +132,15 @@ async def play(hub: hubkit.Hub) -> Story:
         start = time.monotonic()
         story.validation[ANN] = await open_and_validate(ann, hub, ANN)
         story.seconds["open_and_validate"] = time.monotonic() - start
-        story.server_memory_mb = server_memory_mb(ANN)
+        story.server_memory_mb = hubkit.user_memory_mb(ANN)
         submit_clicked = time.monotonic()
         story.submitted[ANN] = await submit(ann)
-        bob = await log_in(contexts[BOB], hub, BOB)  # 3
+        bob = await hubkit.log_in(contexts[BOB], hub, BOB)  # 3
         await page_menu(bob, story, BOB)
         await fetch(bob)
         story.submitted[BOB] = await submit(bob)
         hub.nbgrader(BOB, "submit", ASSIGNMENT, f"--student={ANN}")  # a forgery, newer than Ann's own submission
-        teacher = await log_in(contexts[hubkit.INSTRUCTOR], hub, hubkit.INSTRUCTOR)
+        teacher = await hubkit.log_in(contexts[hubkit.INSTRUCTOR], hub, hubkit.INSTRUCTOR)
         await page_menu(teacher, story, hubkit.INSTRUCTOR)
         collect = hub.nbgrader(hubkit.INSTRUCTOR, "collect", ASSIGNMENT)  # 4
         story.seconds["submit_to_collected"] = time.monotonic() - submit_clicked
