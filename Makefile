@@ -50,10 +50,10 @@ test: $(INSTALLED)
 	$(TEST_ENV) $(BIN)/python -m pytest tests/browser
 
 release: $(INSTALLED)
-	$(BIN)/python -m grading.release $(ASSIGNMENTS)
+	$(BIN)/gdgrade release $(ASSIGNMENTS)
 
 grade: $(INSTALLED)
-	$(BIN)/python -m grading autograde
+	$(BIN)/gdgrade autograde
 
 screenshots: $(INSTALLED)
 	$(BIN)/python tests/browser/screenshots.py

@@ -1,20 +1,17 @@
 """nbgrader's configuration: this repository is the course directory (run nbgrader from here)."""
 
 import os
-import sys
+
+from gdgrade.feedback import HideHiddenTests
+from gdgrade.feedback_page import FeedbackPage
+from gdgrade.untrusted.sanitize import SanitizeOutputs
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import GetGrades
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 here = os.path.dirname(os.path.abspath(__file__))
-if here not in sys.path:
-    sys.path.insert(0, here)  # the grading/ package, whatever folder nbgrader runs from
-
-from grading.feedback import HideHiddenTests  # noqa: E402
-from grading.feedback_page import FeedbackPage  # noqa: E402
-from grading.sanitize import SanitizeOutputs  # noqa: E402
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 c.CourseDirectory.course_id = "gdlab"
 c.CourseDirectory.root = here
@@ -31,22 +28,22 @@ c.CourseDirectory.db_url = os.environ.get("GDLAB_DB_URL") or "sqlite:///" + os.p
 if os.environ.get("GDLAB_EXCHANGE"):
     c.Exchange.root = os.environ["GDLAB_EXCHANGE"]
 # Collect takes a submission only from the student whose name it bears (nbgrader itself only warns).
-c.ExchangeFactory.collect = "grading.exchange.OwnerCheckedCollect"
+c.ExchangeFactory.collect = "gdgrade.exchange.OwnerCheckedCollect"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
 
 # What student code displayed, and what students wrote in markdown, is made inert as autograde's last step, so
-# formgrader and the feedback pages never run it (grading/sanitize.py; the original is kept in grading/audit/).
+# formgrader and the feedback pages never run it (gdgrade/untrusted/sanitize.py; the original is kept in grading/audit/).
 c.Autograde.autograde_preprocessors = Autograde.class_traits()["autograde_preprocessors"].default() + [SanitizeOutputs]
 
 # Feedback never shows hidden tests, not even as traceback context (nbgrader's default shows them).
 c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
-# The same page as nbgrader's, rendered in about half the time (grading/feedback_page.py).
+# The same page as nbgrader's, rendered in about half the time (gdgrade/feedback_page.py).
 c.GenerateFeedback.exporter_class = FeedbackPage
 
-# python -m grading autograde runs each notebook in a sandbox (grading/sandbox.py; needs bubblewrap).
+# gdgrade autograde runs each notebook in a sandbox (gdgrade/untrusted/sandbox.py; needs bubblewrap).
 # Its limits per notebook, with their defaults (see grading/README.md, "Student code is untrusted"):
 # c.Sandbox.deadline = 180.0        # seconds for all the cells together
 # c.Sandbox.memory_mb = 3072        # address space of the kernel and of each process it starts

@@ -95,7 +95,7 @@ echo "$DB_URL" > "$PREFIX/hub/db_url"
 first=${INSTRUCTORS%% *}
 say "The assignments, generated into the gradebook (nbgrader generate_assignment, as $first)"
 (cd "$PREFIX/course" && runuser -u "$first" -- env PATH="$PREFIX/venv/bin:/usr/bin:/bin" GDLAB_DB_URL="$DB_URL" \
-    HOME="$(getent passwd "$first" | cut -d: -f6)" sh -c 'umask 0007; python -m grading.release $(ls solutions)')
+    HOME="$(getent passwd "$first" | cut -d: -f6)" sh -c 'umask 0007; gdgrade release')
 
 if [ ! -s "$PREFIX/hub/password" ]; then
     (umask 077; "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(12))' > "$PREFIX/hub/password")

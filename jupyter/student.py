@@ -5,7 +5,6 @@ nbgrader's assignment list looks for the assignments in the server's working fol
 """
 
 import os
-import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when Jupyter loads this file)
 
@@ -20,6 +19,5 @@ c.LabApp.app_settings_dir = os.path.join(here, "student")
 # working folder, not from this file: put student/ (and its nbgrader_config.py) on that path.
 os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
     p for p in (os.path.join(here, "student"), os.environ.get("JUPYTER_CONFIG_PATH")) if p)
-# Kernels opened in the lab never inherit NBGRADER_EXECUTION from a Validate running at that moment (labkernels.py).
-sys.path.insert(0, here)
-c.MappingKernelManager.kernel_manager_class = "labkernels.LabKernelManager"
+# Kernels opened in the lab never inherit NBGRADER_EXECUTION from a Validate running at that moment (gdgrade/labkernels.py).
+c.MappingKernelManager.kernel_manager_class = "gdgrade.labkernels.LabKernelManager"

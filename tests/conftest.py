@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import settings
 
@@ -14,9 +11,7 @@ settings.register_profile("gdlab", deadline=None, derandomize=True, print_blob=T
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "gdlab"))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the grading/ package, from a source checkout
-
-from coursekit import TempCourse  # noqa: E402
+from coursekit import TempCourse
 
 _courses: dict[str, TempCourse] = {}
 
@@ -64,15 +59,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(skipped)} JupyterLab browser tests did not run: "
                                     f"{browser_missing() or 'see pytest -rs'}.")
         terminalreporter.write_line(f"To run them, {INSTALL_HINT}; then `make test` again.")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Keep `xdist_group` working: pytest-xdist 3.8 (--dist loadgroup) groups a test by renaming it through
-    item._nodeid, which pytest 9.2 no longer reads (the id now lives in item._id); carry the new name over."""
-    for item in items:
-        renamed = getattr(item, "_nodeid", None)
-        if isinstance(renamed, str) and renamed != item.nodeid and hasattr(item, "_id"):
-            from _pytest.nodeid import NodeId
-
-            item._id = NodeId.parse(renamed)

@@ -1,19 +1,68 @@
-"""Test helpers: a temporary nbgrader course built from this repository's solutions, and the wrong-answer tables."""
+"""Test helpers: submissions built from a released notebook, a temporary nbgrader course built from this repository's
+solutions, and the wrong-answer tables."""
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import nbformat
 from nbgrader.api import Gradebook
 
-from grading.course import ROOT, course_api, course_config
-from grading.submissions import answered, read
+from gdgrade import course
+from gdgrade.course import CONFIG_NAME, course_api, course_config
+from gdgrade.notebooks import nbgrader_meta, read
+
+ROOT = Path(__file__).resolve().parent.parent  # this repository: the course the tests grade copies of
+
+
+def assignment_ids() -> list[str]:
+    """The assignments of this repository's course, in course order."""
+    return course.assignment_ids(course.layout(course_config(ROOT)))
+
+
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def answer_cells(nb) -> dict:
+    """The cells a student writes in (nbgrader solution cells), by grade_id."""
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if nbgrader_meta(c).get("solution")}
+
+
+def strip_solution_markers(source: str) -> str:
+    """The solution code without nbgrader's BEGIN/END SOLUTION marker lines."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
+
+
+def answered(released, source, replacements: Mapping[str, str] | None = None):
+    """The released notebook with every answer cell filled from the solution source, except `replacements` (grade_id -> code)."""
+    replacements = dict(replacements or {})
+    solutions = answer_cells(source)
+    nb = copy.deepcopy(released)
+    for grade_id, cell in answer_cells(nb).items():
+        if grade_id in replacements:
+            cell.source = replacements.pop(grade_id).strip("\n")
+        elif grade_id in solutions:
+            cell.source = strip_solution_markers(solutions[grade_id].source)
+    if replacements:
+        raise KeyError(f"no answer cell with grade_id {sorted(replacements)}")
+    return nb
+
+
+def new_course(root: Path, assignments: list[str] = ()) -> Path:
+    """A course folder at `root` with this repository's nbgrader_config.py and the given assignments' sources."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / CONFIG_NAME, root / CONFIG_NAME)
+    for assignment in assignments:
+        shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment, dirs_exist_ok=True)
+    return root
+
 
 WRONG_ANSWERS = Path(__file__).parent / "wrong_answers"
 
@@ -61,7 +110,7 @@ class TempCourse:
     graded: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        shutil.copytree(ROOT / "solutions" / self.assignment, self.root / "solutions" / self.assignment)
+        new_course(self.root, [self.assignment])
         self.api = course_api(self.root)
         result = self.api.generate_assignment(self.assignment, force=True, create=True)
         assert result["success"], result.get("error") or result.get("log")
@@ -125,7 +174,7 @@ def require_sandbox() -> None:
 
     import pytest
 
-    from grading.sandbox import bubblewrap_problem
+    from gdgrade.untrusted.sandbox import bubblewrap_problem
 
     if problem := bubblewrap_problem():
         message = f"grading runs student code in a bubblewrap sandbox: {problem}; {SANDBOX_HINT}"

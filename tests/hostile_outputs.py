@@ -65,7 +65,7 @@ SVG_ATTACHMENT = {"evil.svg": {"image/svg+xml": base64.b64encode(
 
 def hostile_submission(released, source):
     """09-capstone answered with the solution, plus every display vector and a hostile written answer."""
-    from grading.submissions import answered
+    from coursekit import answered
 
     nb = answered(released, source)
     for cell in nb.cells:
@@ -80,16 +80,13 @@ def hostile_submission(released, source):
 
 def grade_class(root):
     """09-capstone released into a new course at `root`, handed in by a hostile and an honest student, and graded by the batch."""
-    import shutil
-
-    from coursekit import require_sandbox
-    from grading import batch
-    from grading.course import ROOT, course_api
-    from grading.submissions import answered, read
+    from coursekit import answered, new_course, read, require_sandbox
+    from gdgrade import batch
+    from gdgrade.course import course_api
 
     require_sandbox()
     assignment = "09-capstone"
-    shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
+    new_course(root, [assignment])
     assert course_api(root).generate_assignment(assignment, force=True, create=True)["success"]
     released = read(root / "notebooks" / assignment / f"{assignment}.ipynb")
     source = read(root / "solutions" / assignment / f"{assignment}.ipynb")

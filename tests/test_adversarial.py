@@ -4,7 +4,7 @@ Each kind of bad submission is a function below, named after what it does, that 
 student's 01-slope folder; its `Expect` says what grading must make of it: the score it may get
 (never more than honest work earns), the reason it could not be graded, or the flag that sends it to
 the instructor for review, and what the student's code saw when it reached for what is not its own.
-All of them, with two honest students, are graded by one `python -m grading autograde` run under
+All of them, with two honest students, are graded by one `gdgrade autograde` run under
 tight limits (a 20 s deadline per notebook), and the honest students must keep their exact scores.
 """
 
@@ -25,11 +25,10 @@ from typing import Callable
 import nbformat
 import pytest
 
-from coursekit import require_sandbox, visible_text
-from grading import batch
-from grading.course import ROOT, course_api, course_config
-from grading.export import read_grades
-from grading.submissions import answered, nbgrader_meta, read
+from coursekit import answered, nbgrader_meta, new_course, read, require_sandbox, visible_text
+from gdgrade import batch
+from gdgrade.course import course_api, course_config
+from gdgrade.export import read_grades
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("adversarial")]
 
@@ -522,7 +521,7 @@ def graded(tmp_path_factory) -> Graded:
     """Hand in every kind beside two honest students and grade them all in one batch."""
     require_sandbox()
     root = tmp_path_factory.mktemp("adversarial") / "course"
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
+    new_course(root, [ASSIGNMENT])
     (root.parent / "secret.txt").write_text(SECRET)
     result = course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)
     assert result["success"], result.get("log")
@@ -598,7 +597,7 @@ def test_hidden_tests_never_reach_what_the_student_can_print_or_read(graded):
     """An answer that prints linecache, In/_ih and the last traceback finds no hidden test; its feedback shows none."""
     source = read(graded.root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     released = "\n".join(c.source for c in read(graded.root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").cells)
-    from grading.feedback import hidden_lines
+    from gdgrade.feedback import hidden_lines
 
     secret = {line for c in source.cells for line in hidden_lines(c.source) if line not in released and len(line) > 12}
     printed = saw(graded, "prints_the_hidden_tests_it_can_find")
@@ -634,7 +633,7 @@ def test_widget_flood_keeps_the_grader_small(tmp_path):
     """Graded alone, the widget flood leaves every grading process (worker, kernel) under FLOOD_MEMORY_MB."""
     require_sandbox()
     root = tmp_path / "course"
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
+    new_course(root, [ASSIGNMENT])
     assert course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
     c = Class(root, read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
               read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 0)

@@ -1,4 +1,4 @@
-"""Does `python -m grading autograde` grade a whole class the way plain nbgrader does, and hold up?
+"""Does `gdgrade autograde` grade a whole class the way plain nbgrader does, and hold up?
 
 One small class in a temporary course (01-slope and 02-first-steps; a correct, a wrong, an untouched
 student; an invalid notebook, JSON that is not a notebook, a misnamed one) is graded once by
@@ -18,17 +18,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
-from coursekit import require_sandbox, visible_text, wrong_answers
-from grading import batch, state
-from grading.course import ROOT, course_api, course_config
-from grading.export import read_grades
-from grading.feedback import hidden_lines, scrub_traceback
-from grading.submissions import answered, read
-from grading.worker import failure_reason
+from coursekit import ROOT, answered, new_course, read, require_sandbox, visible_text, wrong_answers
+from gdgrade import batch, state
+from gdgrade.course import course_api, course_config, errors_of, failure_reason, layout
+from gdgrade.export import read_grades
+from gdgrade.feedback import hidden_lines, scrub_traceback
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("class-grading")]
 
@@ -58,8 +57,7 @@ def submit(root: Path, student: str, assignment: str, nb, name: str | None = Non
 
 def build_class(root: Path) -> None:
     """Release the two assignments into a new course at `root` and hand in the class's submissions."""
-    for assignment in ASSIGNMENTS:
-        shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
+    new_course(root, ASSIGNMENTS)
     api = course_api(root)
     for assignment in ASSIGNMENTS:
         result = api.generate_assignment(assignment, force=True, create=True)
@@ -76,12 +74,6 @@ def build_class(root: Path) -> None:
     broken.write_text(broken.read_text()[:500])  # cut off mid-file: not JSON any more
     submit(root, "fay", "01-slope", slope).write_text('{"cells are": "missing"}')  # JSON, but not a notebook
     submit(root, "eve", "01-slope", answered(slope, slope_source), name="my-answers.ipynb")
-    (root / "nbgrader_config.py").write_text(  # for the nbgrader command line: the repository's configuration, moved here
-        "c = get_config()  # noqa: F821\n"
-        f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = {course_config(root).CourseDirectory.db_url!r}\n"
-    )
 
 
 def records(root: Path) -> dict[tuple[str, str], str]:
@@ -147,7 +139,7 @@ def graded(tmp_path_factory) -> GradedClass:
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     with open(plain / "nbgrader.log", "w") as log:
         plain_run = subprocess.Popen([nbgrader, "autograde", "*"], cwd=plain, stdout=log, stderr=subprocess.STDOUT, env=env)
-    killed = subprocess.Popen([sys.executable, "-m", "grading", "autograde", "--course", str(root), "--workers", "2", "--quiet"],
+    killed = subprocess.Popen([sys.executable, "-m", "gdgrade", "autograde", "--course", str(root), "--workers", "2", "--quiet"],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
     while not records(root) and time.monotonic() < deadline and killed.poll() is None:
@@ -212,12 +204,12 @@ def test_feedback_never_shows_hidden_tests(graded):
             autograded = read(graded.root / "grading" / "autograded" / student / assignment / f"{assignment}.ipynb")
             tracebacks = "\n".join("\n".join(o.get("traceback", [])) for c in autograded.cells for o in c.get("outputs", []))
             quoted |= {line for line in secret if line in tracebacks}
-            page = visible_text(state.feedback_path(graded.root, student, assignment).read_text())
+            page = visible_text(state.feedback_path(layout(course_config(graded.root)), student, assignment).read_text())
             leaked = sorted(line for line in secret if line in page)
             assert not leaked, f"{student}'s feedback on {assignment} shows hidden-test lines: {leaked}"
             checked += 1
         assert quoted, f"no traceback of {assignment} quotes a hidden line: the check above proves nothing"
-    bob = visible_text(state.feedback_path(graded.root, "bob", "01-slope").read_text())
+    bob = visible_text(state.feedback_path(layout(course_config(graded.root)), "bob", "01-slope").read_text())
     assert "not a fixed number" not in bob, "a hidden test's message is not shown (issue: feedback shows what is owed)"
     assert "a hidden test failed" in bob
     assert checked == 6
@@ -284,14 +276,14 @@ def test_only_new_or_changed_submissions_are_graded_again(graded):
 
 def test_force_grades_everything_again(graded):
     """Does --force plan every submission, changed or not?"""
-    submissions, _ = state.discover(graded.root, ASSIGNMENTS, ASSIGNMENTS)
+    submissions, _ = state.discover(layout(course_config(graded.root)), ASSIGNMENTS, ASSIGNMENTS)
     db_url = course_config(graded.root).CourseDirectory.db_url
     everything = {(s.student, s.assignment) for s in submissions}
-    tasks, _ = state.plan(graded.root, submissions, db_url, set(GRADABLE), force=True)
+    tasks, _ = state.plan(layout(course_config(graded.root)), submissions, db_url, set(GRADABLE), force=True)
     assert {(t.student, t.assignment) for t in tasks} == everything
-    tasks, _ = state.plan(graded.root, submissions, db_url, set(GRADABLE))
+    tasks, _ = state.plan(layout(course_config(graded.root)), submissions, db_url, set(GRADABLE))
     assert {(t.student, t.assignment) for t in tasks} == everything - GRADABLE  # only the broken ones are retried
-    usage = subprocess.run([sys.executable, "-m", "grading", "autograde", "--help"], cwd=ROOT, capture_output=True, text=True)
+    usage = subprocess.run([sys.executable, "-m", "gdgrade", "autograde", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert "--force" in usage.stdout
 
 
@@ -299,7 +291,7 @@ def test_db_url_is_honoured(tmp_path):
     """With another db_url, do grades go to that gradebook and not to the course's own?"""
     require_sandbox()
     root = tmp_path / "course"
-    shutil.copytree(ROOT / "solutions" / "01-slope", root / "solutions" / "01-slope")
+    new_course(root, ["01-slope"])
     api = course_api(root)
     assert api.generate_assignment("01-slope", force=True, create=True)["success"]
     source = read(root / "solutions" / "01-slope" / "01-slope.ipynb")
@@ -329,8 +321,22 @@ def test_traceback_lines_of_hidden_tests_are_replaced():
 
 
 def test_failure_reason_is_the_specific_error():
-    """Is nbgrader's log of a failure reduced to its specific error, without the generic wrap-up?"""
-    log = ("[ERROR] There was an error processing assignment: /x\n[ERROR] Traceback (most recent call last):\n"
-           "      File \"x.py\", line 1\n    nbformat.reader.NotJSONError: Notebook does not appear to be JSON\n"
-           "[ERROR] There was an error processing assignment '01-slope' for student 'b1'\n[ERROR] Please see the the above\n")
-    assert failure_reason({"log": log}) == "nbformat.reader.NotJSONError: Notebook does not appear to be JSON"
+    """Are the errors nbgrader logs in a failed call (as its converters log them: a line, then the traceback as text)
+    reduced to the specific error, without the generic wrap-up, and without reading nbgrader's log format?"""
+    import logging
+    import traceback
+
+    api = SimpleNamespace(log=logging.Logger("nbgrader-like"))
+    api.log.addHandler(logging.NullHandler())
+    with errors_of(api) as errors:
+        api.log.warning("a warning is not an error")
+        api.log.error("There was an error processing assignment: /x")
+        try:
+            raise ValueError("Notebook does not appear to be JSON")
+        except ValueError:
+            api.log.error(traceback.format_exc())
+        api.log.error("There was an error processing assignment '01-slope' for student 'b1'")
+        api.log.error("Please see the the above traceback for details on the specific errors on the above failures.")
+    assert errors.messages == ["ValueError: Notebook does not appear to be JSON"]
+    assert failure_reason({"success": False}, errors.messages) == "ValueError: Notebook does not appear to be JSON"
+    assert failure_reason({"error": "Traceback ...\nKeyError: 'x'\n"}, []) == "KeyError: 'x'"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from grading.course import ROOT
+from coursekit import ROOT
 
 
 def _name(requirement: str) -> str:

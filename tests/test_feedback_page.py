@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 
-from grading.feedback_page import DEFAULT_ALT, FeedbackPage, add_missing_alt
+from gdgrade.feedback_page import DEFAULT_ALT, FeedbackPage, add_missing_alt
 
 PIXEL = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

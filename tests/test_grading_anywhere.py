@@ -6,9 +6,9 @@ A small assignment, `ps1`, has two notebooks and a data file: `loading.ipynb` re
 numbers and adds a file of their own, and `snoop` answers both and also tries to read the course's
 solutions, its gradebook and the grading repository from inside the kernel.
 
-The same course is graded by `python -m grading autograde`, run by a Python environment in each of
-the places an instructor may keep one, with the repository and course in a private folder (mode 0700)
-outside the folders the sandbox hides, and by plain `nbgrader autograde` on a copy: the scores must be
+The same course is graded by the installed `gdgrade autograde`, run by a Python environment in each
+of the places an instructor may keep one, with the course in a private folder (mode 0700) outside the
+folders the sandbox hides, and by plain `nbgrader autograde` on a copy: the scores must be
 the same everywhere. Every environment here is a virtual environment whose base interpreter is this
 machine's (under /root when the machine's Python is pyenv's, as here); it reuses the project
 environment's packages through a .pth file, so that nothing is installed per case.
@@ -28,9 +28,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from coursekit import require_sandbox
-from grading.course import ROOT, course_api, course_config
-from grading.submissions import read
+from coursekit import ROOT, new_course, read, require_sandbox
+from gdgrade.course import course_api, course_config
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading-anywhere")]
 
@@ -105,7 +104,7 @@ SOLUTIONS = {"mean_value": "def mean_value(path='data.csv'):\n    with open(path
 
 def build_course(root: Path) -> None:
     """ps1 released into a new course at `root`, its gradebook made, and the four students' submissions handed in."""
-    source = root / "solutions" / ASSIGNMENT
+    source = new_course(root) / "solutions" / ASSIGNMENT
     source.mkdir(parents=True)
     for name, nb in source_notebooks().items():
         nbformat.write(nb, str(source / f"{name}.ipynb"))
@@ -162,19 +161,14 @@ def make_env(path: Path) -> Path:
     return Path(path) / "bin" / "python"
 
 
-def copy_repository(template: Path, target: Path) -> None:
-    """The grading code (modules and templates) and configuration of this repository, and the course `template`, copied to `target`."""
+def copy_course(template: Path, target: Path) -> None:
+    """The course `template` (its nbgrader_config.py, sources, release, gradebook and submissions) copied to `target`."""
     shutil.copytree(template, target)
-    shutil.copytree(ROOT / "grading", target / "grading", dirs_exist_ok=True,
-                    ignore=lambda folder, names: [n for n in names if not n.endswith((".py", ".j2")) and not (Path(folder) / n).is_dir()
-                                                  or n in ("__pycache__", "submitted", "autograded", "feedback", "staged",
-                                                           "state", "backups", "report")])
-    shutil.copyfile(ROOT / "nbgrader_config.py", target / "nbgrader_config.py")
 
 
 def outside_hidden_folders() -> Path:
     """A folder for courses that none of the sandbox's hidden folders (/tmp, /home, /root, ...) holds."""
-    from grading.sandbox import HIDDEN
+    from gdgrade.untrusted.sandbox import HIDDEN
 
     for base in (Path("/opt"), ROOT.parent, Path.cwd()):
         if os.access(base, os.W_OK) and not any(base.resolve().is_relative_to(h) for h in HIDDEN):
@@ -256,14 +250,14 @@ def test_grading_scores_as_nbgrader_wherever_it_lives(case, template, plain_scor
             repository, python, cwd = tmp_path / "course", Path(sys.executable), ROOT
             shutil.copytree(template, repository)
             hand_in_snoop(repository)
-            command = [str(python), "-m", "grading", "autograde", "--course", str(repository)]
+            command = [str(python), "-m", "gdgrade", "autograde", "--course", str(repository)]
         else:
             repository = make_repository()
             cleanup.append(repository.parent)
-            copy_repository(template, repository)
+            copy_course(template, repository)
             hand_in_snoop(repository)
             python, cwd = make_env(_env_folder(where, repository, cleanup)), repository
-            command = [str(python), "-m", "grading", "autograde"]
+            command = [str(python), "-m", "gdgrade", "autograde"]
         done = subprocess.run([*command, "--workers", "2", "--quiet"], cwd=cwd, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr + done.stdout
         assert "could not grade 0 " in done.stdout, done.stdout
@@ -297,10 +291,10 @@ def test_an_environment_the_sandbox_cannot_read_is_refused_before_grading(templa
         pytest.skip("the kernel runs as another user only when grading as root")
     repository = _private_folder(outside_hidden_folders()) / "gdlab"
     try:
-        copy_repository(template, repository)
+        copy_course(template, repository)
         python = make_env(repository / ".venv")
         os.chmod(next((repository / ".venv").glob("lib/python3*/site-packages")), 0o700)
-        done = subprocess.run([str(python), "-m", "grading", "autograde", "--quiet"], cwd=repository,
+        done = subprocess.run([str(python), "-m", "gdgrade", "autograde", "--quiet"], cwd=repository,
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 1
         assert "cannot run" in done.stderr and "readable by all users" in done.stderr, done.stderr

@@ -1,4 +1,4 @@
-"""An exercise is not passed by calling gdlab's own implementation of it (gdlab/honesty.py, grading/shortcuts.py)."""
+"""An exercise is not passed by calling gdlab's own implementation of it (gdlab/honesty.py, gdgrade/untrusted/shortcuts.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import pytest
 
 import gdlab.schedules as schedules
 from gdlab.honesty import Shortcut, check_written_by_student, written_by_student
-from grading.shortcuts import shortcut_reasons, twins
-from grading.submissions import read
-from grading.course import ROOT
+from gdgrade.untrusted.shortcuts import shortcut_reasons, twins
+from coursekit import ROOT, read
 
 HINT = "write it yourself"
 
@@ -85,8 +84,8 @@ def test_the_scan_flags_a_twin_only_where_its_exercise_is_written(source: str, f
 
 def test_the_tamper_scan_flags_a_delegating_submission_for_review() -> None:
     """grading's scan of a whole 04-decay submission names the answer cell that calls gdlab's step_decay."""
-    from grading.submissions import answered
-    from grading.tamper_scan import scan_notebook
+    from coursekit import answered
+    from gdgrade.untrusted.tamper_scan import scan_notebook
 
     released = read(ROOT / "notebooks" / "04-decay" / "04-decay.ipynb")
     source = read(ROOT / "solutions" / "04-decay" / "04-decay.ipynb")

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.course import ROOT, assignment_ids
-from grading.submissions import nbgrader_meta, read
+from coursekit import ROOT, assignment_ids, nbgrader_meta, read
 
 SOLUTIONS = {a: ROOT / "solutions" / a / f"{a}.ipynb" for a in assignment_ids()}
 RELEASED = {a: ROOT / "notebooks" / a / f"{a}.ipynb" for a in assignment_ids()}

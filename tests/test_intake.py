@@ -1,4 +1,4 @@
-"""grading/intake.py: untrusted submission folders become the notebook that gets graded, or a clear refusal."""
+"""gdgrade/untrusted/intake.py: untrusted submission folders become the notebook that gets graded, or a clear refusal."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.course import ROOT
-from grading.intake import intake
-from grading.submissions import answer_cells, answered, nbgrader_meta, read
+from coursekit import ROOT, answer_cells, answered, nbgrader_meta, read
+from gdgrade.untrusted.intake import intake
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 SLOPE = "01-slope"

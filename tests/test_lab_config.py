@@ -10,7 +10,8 @@ import json
 
 from traitlets.config.loader import PyFileConfigLoader
 
-from grading.course import ROOT, course_config
+from gdgrade.course import course_config
+from coursekit import ROOT
 
 JUPYTER = ROOT / "jupyter"
 
@@ -45,13 +46,10 @@ def test_students_do_not_get_the_instructor_plugins():
 
 def test_lab_kernels_do_not_inherit_a_running_validate():
     """Does a kernel opened while Validate runs (NBGRADER_EXECUTION set in the server) start without nbgrader's markers?"""
-    import sys
-
-    sys.path.insert(0, str(JUPYTER))
-    from labkernels import kernel_env
+    from gdgrade.labkernels import kernel_env
 
     env = kernel_env({"PATH": "/usr/bin", "NBGRADER_EXECUTION": "validate", "NBGRADER_VALIDATING": "1"})
     assert env == {"PATH": "/usr/bin"}
     for role in ("student", "instructor"):
         config = PyFileConfigLoader(f"{role}.py", path=str(JUPYTER)).load_config()
-        assert config.MappingKernelManager.kernel_manager_class == "labkernels.LabKernelManager", role
+        assert config.MappingKernelManager.kernel_manager_class == "gdgrade.labkernels.LabKernelManager", role

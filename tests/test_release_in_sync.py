@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading.course import ROOT, assignment_ids
-from grading.submissions import nbgrader_meta, read
+from coursekit import ROOT, assignment_ids, nbgrader_meta, read
 
 
 def _cells(nb) -> list[tuple]:

@@ -1,8 +1,8 @@
 """What student code displays, and what students write, reaches formgrader and the feedback pages inert.
 
-Unit tests of grading/sanitize.py, then one 09-capstone class graded for real: a student whose
+Unit tests of gdgrade/untrusted/sanitize.py, then one 09-capstone class graded for real: a student whose
 answers are right and whose outputs and written answer carry every kind of active content
-(tests/hostile_outputs.py), beside an honest student, graded by `python -m grading autograde` and by
+(tests/hostile_outputs.py), beside an honest student, graded by `gdgrade autograde` and by
 plain `nbgrader autograde`.
 """
 
@@ -15,10 +15,10 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from grading.course import course_api, course_config
-from grading.export import read_grades
-from grading.sanitize import active_parts, clean_html, markdown_to_safe_html, rendered_markdown, sanitise_notebook
-from grading.submissions import read
+from gdgrade.course import course_api, course_config
+from gdgrade.export import read_grades
+from gdgrade.untrusted.sanitize import active_parts, clean_html, markdown_to_safe_html, rendered_markdown, sanitise_notebook
+from coursekit import read
 from hostile_outputs import HONEST_TEXT, HONEST_WORDS, grade_class
 
 ASSIGNMENT = "09-capstone"

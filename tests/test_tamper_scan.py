@@ -1,12 +1,11 @@
-"""grading/tamper_scan.py: the code students write is scanned for tampering with the checks, honest code is not flagged."""
+"""gdgrade/untrusted/tamper_scan.py: the code students write is scanned for tampering with the checks, honest code is not flagged."""
 
 from __future__ import annotations
 
 import pytest
 
-from grading.course import ROOT
-from grading.submissions import answered, nbgrader_meta, read
-from grading.tamper_scan import scan_cell, scan_notebook
+from coursekit import ROOT, answered, nbgrader_meta, read
+from gdgrade.untrusted.tamper_scan import scan_cell, scan_notebook
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 SLOPE = "01-slope"
@@ -194,7 +193,7 @@ def test_routes_around_the_first_scan_are_flagged(source, reason):
 
 
 def test_display_of_html_is_not_tampering():
-    """Showing a table or a picture with IPython.display is ordinary (grading/sanitize.py makes it inert)."""
+    """Showing a table or a picture with IPython.display is ordinary (gdgrade/untrusted/sanitize.py makes it inert)."""
     assert scan_cell("from IPython.display import HTML, display\ndisplay(HTML('<table></table>'))") == []
 
 

@@ -1,4 +1,4 @@
-"""Grading a class: plain serial `nbgrader autograde` against `python -m grading autograde`, on the same submissions.
+"""Grading a class: plain serial `nbgrader autograde` against `gdgrade autograde`, on the same submissions.
 
 Builds a temporary course with every released assignment and `--students` generated submissions of
 each (a third correct, a third with typical wrong answers, a third untouched), then grades identical
@@ -25,10 +25,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from grading.course import ROOT, assignment_ids, course_api, course_config
-from grading.export import read_grades
-from grading.submissions import answered, read
-from tests.coursekit import rounds
+from gdgrade.course import course_api, course_config
+from tests.coursekit import ROOT, answered, assignment_ids, new_course, read, rounds
+from gdgrade.export import read_grades
 
 PYTHON = sys.executable
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
@@ -41,8 +40,7 @@ def released_assignments() -> list[str]:
 
 def build_class(root: Path, assignments: list[str], students: int) -> int:
     """Release `assignments` into a new course at `root` and submit `students` notebooks of each; return the count."""
-    for assignment in assignments:
-        shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
+    new_course(root, assignments)
     api = course_api(root)
     for assignment in assignments:
         result = api.generate_assignment(assignment, force=True, create=True)
@@ -60,13 +58,6 @@ def build_class(root: Path, assignments: list[str], students: int) -> int:
             folder = root / "grading" / "submitted" / f"student{i:03d}" / assignment
             folder.mkdir(parents=True)
             nbformat.write(nb, str(folder / f"{assignment}.ipynb"))
-    # For the nbgrader command line: the repository's configuration, with the course moved here.
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()  # noqa: F821\n"
-        f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = {course_config(root).CourseDirectory.db_url!r}\n"
-    )
     return students * len(assignments)
 
 
@@ -84,9 +75,9 @@ def serial_nbgrader(course: Path, assignments: list[str]) -> float:
 
 
 def class_grading(course: Path, workers: int | None) -> float:
-    """This course's command: python -m grading autograde (autograde, feedback, grades.csv, report)."""
+    """This course's command: gdgrade autograde (autograde, feedback, grades.csv, report)."""
     extra = ["--workers", str(workers)] if workers else []
-    return timed([PYTHON, "-m", "grading", "autograde", "--course", str(course), "--quiet", *extra], ROOT, course / "grading.log")
+    return timed([PYTHON, "-m", "gdgrade", "autograde", "--course", str(course), "--quiet", *extra], ROOT, course / "grading.log")
 
 
 def timed_execution(nb, folder: Path) -> float:
@@ -140,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=40, help="submissions per assignment (default 40)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; medians are printed (default 1)")
-    parser.add_argument("--workers", type=int, default=None, help="workers for python -m grading (default: cores)")
+    parser.add_argument("--workers", type=int, default=None, help="workers for gdgrade (default: cores)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary courses")
     args = parser.parse_args(argv)
     assignments = released_assignments()
@@ -164,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
             steps = [(serial, lambda: serial_nbgrader(a, assignments)), (ours, lambda: class_grading(b, args.workers))]
             for times, step in steps if k % 2 == 0 else steps[::-1]:
                 times.append(step())
-            print(f"  run {k + 1}: serial nbgrader {serial[-1]:.1f} s, python -m grading {ours[-1]:.1f} s"
+            print(f"  run {k + 1}: serial nbgrader {serial[-1]:.1f} s, gdgrade {ours[-1]:.1f} s"
                   f" ({serial[-1] / ours[-1]:.2f}x); same scores: {same_scores(a, b, assignments)};"
                   f" gradebook lock waits: {lock_wait(b)}", flush=True)
             if not args.keep:
@@ -173,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         s, o = statistics.median(serial), statistics.median(ours)
         workers = args.workers or cores
         print(f"serial nbgrader autograde : {s:7.1f} s  ({s / n:.2f} s per notebook)")
-        print(f"python -m grading         : {o:7.1f} s  ({o / n:.2f} s per notebook; {o * workers / n:.2f} worker-s per notebook,"
+        print(f"gdgrade         : {o:7.1f} s  ({o / n:.2f} s per notebook; {o * workers / n:.2f} worker-s per notebook,"
               f" {workers} workers; includes feedback, grades.csv and report)")
         print(f"speed-up                  : {s / o:7.2f}x   (goal: 1.8x)")
         print(f"bare floor                : {floor:7.2f} s  (start a kernel, run the setup cell's imports, stop; median)")

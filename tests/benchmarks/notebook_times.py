@@ -11,8 +11,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from grading.course import ROOT, assignment_ids
-from grading.submissions import read
+from tests.coursekit import ROOT, assignment_ids, read
 
 
 def execute_seconds(nb, folder: Path) -> float:

@@ -21,12 +21,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # grading/, from a source checkout
+from coursekit import ROOT, answer_cells, answered, nbgrader_meta, read
 
-from grading.submissions import answer_cells, answered, nbgrader_meta, read  # noqa: E402
-
+VALIDATED = "02-first-steps"  # the notebook the tour validates in the browser, solved and untouched (a text answer too)
 CHROMIUM = Path(os.environ.get("GDLAB_CHROMIUM", "/usr/bin/chromium"))
 # Without the networking flags Chromium keeps calling Google's services, which a closed network refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -7,7 +7,7 @@ instructor and two students (tests/browser/hubkit.py). Then, as people would:
    answer cells (through the contents API), presses Validate, then Submit;
 3. the second student submits the untouched notebook, and tries to hand one in under the first
    student's name;
-4. the instructor collects, grades with `python -m grading autograde` into the PostgreSQL gradebook,
+4. the instructor collects, grades with `gdgrade autograde` into the PostgreSQL gradebook,
    and releases feedback;
 5. each student fetches feedback in the assignment list and reads their own score (full marks, 0),
    with no hidden test in sight;
@@ -30,7 +30,7 @@ import pytest
 
 import hubkit
 import labkit
-from grading.submissions import answered, read
+from coursekit import answered, read
 
 pytestmark = pytest.mark.xdist_group("browser")
 ASSIGNMENT = "01-slope"
@@ -145,7 +145,7 @@ async def play(hub: hubkit.Hub) -> Story:
         collect = hub.nbgrader(hubkit.INSTRUCTOR, "collect", ASSIGNMENT)  # 4
         story.seconds["submit_to_collected"] = time.monotonic() - submit_clicked
         story.logs["collect"] = collect.stdout + collect.stderr
-        grading = hub.as_user(hubkit.INSTRUCTOR, "python", "-m", "grading", "autograde", "--quiet", cwd=hub.course)
+        grading = hub.as_user(hubkit.INSTRUCTOR, "python", "-m", "gdgrade", "autograde", "--quiet", cwd=hub.course)
         story.logs["autograde"] = grading.stdout + grading.stderr
         hub.nbgrader(hubkit.INSTRUCTOR, "release_feedback", ASSIGNMENT)
         await shoot(ann, "hub-assignment-list-before-feedback.png")

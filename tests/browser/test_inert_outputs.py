@@ -1,7 +1,7 @@
 """In a real browser: no student script runs in formgrader or in a feedback page.
 
 A 09-capstone class (a student whose outputs and written answer carry every kind of active content,
-tests/hostile_outputs.py, and an honest student) is graded by `python -m grading autograde`. Chromium
+tests/hostile_outputs.py, and an honest student) is graded by `gdgrade autograde`. Chromium
 then opens, as an instructor would in `make instructor`, formgrader's page of each submission and its
 list of submissions, and each student's feedback page. On every page: the marker each student script
 would set stays unset (in every frame), no request goes to an address the student chose, clicking the
@@ -42,15 +42,11 @@ def build_class(root: Path) -> dict[str, int]:
     """The graded class: 09-capstone released, both students graded by the batch; their formgrader submission ids."""
     from nbgrader.api import Gradebook
 
-    from grading.course import ROOT, course_config
+    from gdgrade.course import course_config
     from hostile_outputs import grade_class
 
-    grade_class(root)
+    grade_class(root)  # a course folder with its own nbgrader_config.py, which formgrader reads
     db_url = course_config(root).CourseDirectory.db_url
-    (root / "nbgrader_config.py").write_text(  # formgrader reads the course's configuration from its folder
-        "c = get_config()  # noqa: F821\n"
-        f"load_subconfig({str(ROOT / 'nbgrader_config.py')!r})  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(root)!r}\nc.CourseDirectory.db_url = {db_url!r}\n")
     with Gradebook(db_url) as gradebook:
         return {s: gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, s).id for s in STUDENTS}
 

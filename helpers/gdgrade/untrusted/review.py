@@ -1,6 +1,9 @@
-"""Flag a submission for the instructor's review in nbgrader's own gradebook (formgrader lists it as needing grading)."""
+"""Review: the flags autograding found in a submission, and marking it in nbgrader's own gradebook for a person to look at
+(formgrader lists it as needing grading)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def flag_for_review(db_url: str, course_id: str, student: str, assignment: str) -> int:
@@ -16,3 +19,11 @@ def flag_for_review(db_url: str, course_id: str, student: str, assignment: str) 
                 marked += 1
         gradebook.db.commit()
     return marked
+
+
+def notebook_flags(folder: Path) -> list[str]:
+    """The review flags autograding recorded in each autograded notebook (gdgrade.untrusted.guarded and .sanitize)."""
+    from gdgrade.untrusted.sanitize import review_flags
+
+    notebooks = sorted(folder.glob("*.ipynb"))
+    return [f"{path.name} {flag}" if len(notebooks) > 1 else flag for path in notebooks for flag in review_flags(path)]

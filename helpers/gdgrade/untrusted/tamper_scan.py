@@ -22,7 +22,7 @@ import ast
 import re
 from typing import Mapping
 
-from grading.submissions import nbgrader_meta
+from gdgrade.notebooks import nbgrader_meta
 
 FAKE_DUNDERS = frozenset("""
     __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __bool__ __float__ __int__ __index__ __abs__ __round__
@@ -88,7 +88,7 @@ def scan_notebook(nb, released) -> dict[str, list[str]]:
               if nbgrader_meta(c) and not nbgrader_meta(c).get("solution")} - {None}
     released_code = {c.source for c in released.cells if c.cell_type == "code" and not nbgrader_meta(c)}
     aliases = {**DEFAULT_IMPORTS, **_notebook_imports(nb.cells), **release_imports}
-    from grading.shortcuts import shortcut_reasons, twins
+    from gdgrade.untrusted.shortcuts import shortcut_reasons, twins
 
     forbidden = twins(released)
     found: dict[str, list[str]] = {}

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import nbformat
 
-from grading.submissions import nbgrader_meta
-from grading.state import KEPT_FILES
+from gdgrade.course import Layout
+from gdgrade.notebooks import nbgrader_meta, read
+from gdgrade.state import KEPT_FILES, release_contents
 
 MAX_BYTES = 20 * 1024 * 1024
 CELL_TYPES = ("code", "markdown", "raw")
@@ -395,3 +396,35 @@ def _extra_files(folder: Path, expected: set[str]) -> list[str]:
         return []
     more = f" and {len(extra) - SHOWN_EXTRA_FILES} more" if len(extra) > SHOWN_EXTRA_FILES else ""
     return [f"extra files ignored: {', '.join(extra[:SHOWN_EXTRA_FILES])}{more}"]
+
+
+def take_in(course: Layout, student: str, assignment: str) -> tuple[dict, list[str], list[str]]:
+    """Each released notebook of the submission, rebuilt around the release ({name: notebook}), its review flags,
+    and the reasons a notebook could not be taken in.
+
+    With several notebooks, one that is missing is left out (nbgrader scores it 0, as plain nbgrader does)
+    and one that cannot be read scores 0 too, flagged with the reason; the others are graded.
+    """
+    from gdgrade.untrusted.tamper_scan import scan_notebook
+
+    release = course.release / assignment
+    names, files = release_contents(release)
+    folder = course.submitted / student / assignment
+    several = len(names) > 1
+    staged, flags, refused = {}, [], []
+    for name in names or [assignment]:
+        if several and not (folder / f"{name}.ipynb").exists():
+            continue
+        released = read(release / f"{name}.ipynb")
+        taken = intake(folder, name, released, expected=files)
+        if taken.failure:
+            refused.append(taken.failure)
+            continue
+        where = f"{name}.ipynb " if several else ""
+        flags += taken.flags
+        flags += [f"{where}{cell}: {reason}" for cell, reasons in scan_notebook(taken.notebook, released).items()
+                  for reason in reasons]
+        staged[name] = taken.notebook
+    if staged:
+        flags += [f"{reason}: that notebook scores 0" for reason in refused]
+    return staged, list(dict.fromkeys(flags)), refused or ["no notebook of the assignment in the submission"]

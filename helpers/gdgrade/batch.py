@@ -1,7 +1,8 @@
 """Grade a class: every changed submission autograded and given feedback by parallel workers, then grades.csv and the report.
 
 The run can be killed at any moment and started again: a submission counts as graded only once a
-worker has recorded it (grading/state/), after nbgrader saved its grades and wrote its feedback.
+worker has recorded it (the state/ folder of gdgrade.course.Layout), after nbgrader saved its grades and
+wrote its feedback.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import os
 import resource
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
 
-from grading import state, worker
-from grading.course import ROOT, assignment_ids, course_config
-from grading.export import Grades
-from grading.report import RunSummary
+from gdgrade import state, worker
+from gdgrade.course import assignment_ids, course_config, layout
+from gdgrade.export import Grades
+from gdgrade.report import RunSummary
 
 TASK_TIMEOUT = 900.0  # seconds one submission may take before its worker is killed (nbgrader's per-cell timeout is 60 s)
 
@@ -99,11 +100,11 @@ class Pool:
             key = (task.student, task.assignment)
             self.held[key] = self.held.get(key, 0.0) + (outcome.seconds or time.monotonic() - slot.started)
             if step == "autograde" and outcome.ok:
-                to_feedback.append(task)
+                to_feedback.append(replace(task, flags=outcome.flags))  # the record of the feedback step keeps them
             else:
                 done(outcome)
 
-        def replace(slot: _Slot, reason: str) -> None:
+        def restart(slot: _Slot, reason: str) -> None:
             task, step = slot.job
             slot.process.kill()
             slot.process.join()
@@ -123,16 +124,16 @@ class Pool:
                     try:
                         message = slot.conn.recv()
                     except (EOFError, OSError):
-                        replace(slot, _death(slot.process))
+                        restart(slot, _death(slot.process))
                         continue
                     if message[0] == "broken":
                         raise BatchError(f"a grading worker could not start nbgrader:\n{message[1]}")
                     if message[0] == "done":
                         finished(slot, message[1])
                 elif not slot.process.is_alive():
-                    replace(slot, _death(slot.process))
+                    restart(slot, _death(slot.process))
                 elif time.monotonic() - slot.started > self.timeout:
-                    replace(slot, f"grading took longer than {self.timeout:.0f} s; the worker was stopped")
+                    restart(slot, f"grading took longer than {self.timeout:.0f} s; the worker was stopped")
 
     def close(self) -> None:
         """Stop the workers: politely when they are idle, by force otherwise."""
@@ -170,7 +171,7 @@ def default_workers() -> int:
 def run(
     assignments: list[str] | None = None,
     *,
-    root: Path | str = ROOT,
+    root: Path | str | None = None,
     workers: int | None = None,
     force: bool = False,
     db_url: str | None = None,
@@ -178,68 +179,69 @@ def run(
     timeout: float = TASK_TIMEOUT,
     limits: dict | None = None,
 ) -> RunSummary:
-    """Grade the class at `root`: autograde and feedback for what changed, then grades.csv and report/index.html.
+    """Grade the class at `root` (default: the current folder): autograde and feedback for what changed, then
+    grades.csv and report/index.html.
 
-    `limits` overrides the sandbox's limits of nbgrader_config.py (grading.sandbox.Sandbox: deadline, memory_mb, ...).
+    `limits` overrides the sandbox's limits of nbgrader_config.py (gdgrade.untrusted.sandbox.Sandbox: deadline, memory_mb, ...).
     """
-    from grading.backup import backup_gradebook
-    from grading.export import write_csv
-    from grading.report import write_report
+    from gdgrade.backup import backup_gradebook
+    from gdgrade.course import CourseError
+    from gdgrade.export import write_csv
+    from gdgrade.report import write_report
 
     start = time.perf_counter()
-    root = Path(root).resolve()
-    known = assignment_ids(root)
+    try:
+        config = course_config(root)
+    except CourseError as error:
+        raise BatchError(str(error)) from None
+    course = layout(config)
+    known = assignment_ids(course)
     chosen = list(assignments or known)
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise BatchError(f"no such assignment: {', '.join(unknown)} (the course has {', '.join(known)})")
-    config = course_config(root)
     db_url = db_url or config.CourseDirectory.db_url
-    report_dir = root / "grading" / "report"
-    report_dir.mkdir(parents=True, exist_ok=True)
+    course.report.mkdir(parents=True, exist_ok=True)
     config.CourseDirectory.db_url = db_url
     _check_sandbox(config, limits)
-    from nbgrader.coursedir import CourseDirectory
-
-    release = root / CourseDirectory(config=config).release_directory
-    notebooks = {a: state.release_contents(release / a)[0] for a in known}
-    submissions, problems = state.discover(root, chosen, known, notebooks)
+    notebooks = {a: state.release_contents(course.release / a)[0] for a in known}
+    submissions, problems = state.discover(course, chosen, known, notebooks)
     wanted = workers or default_workers()
 
     def start_pool(n_tasks: int) -> Pool:
         size = max(1, min(wanted, n_tasks))
-        return Pool(size, root, db_url, report_dir / "autograde.log", timeout, feedback_worker=n_tasks > size, limits=limits)
+        return Pool(size, course.root, db_url, course.report / "autograde.log", timeout, feedback_worker=n_tasks > size, limits=limits)
 
     # The workers take a second to import nbgrader: start them now if the files alone say there is work.
-    likely, _ = state.plan(root, submissions, db_url, None, force)
+    likely, _ = state.plan(course, submissions, db_url, None, force)
     pool = start_pool(len(likely)) if likely else None
     try:
         grades = _read_grades(db_url, chosen)
-        tasks, unchanged = state.plan(root, submissions, db_url, grades.graded(), force)
+        tasks, unchanged = state.plan(course, submissions, db_url, grades.graded(), force)
         run = RunSummary(unchanged=len(unchanged), failures=[(p.student, p.assignment, p.reason) for p in problems])
         if tasks:
             pool = pool or start_pool(len(tasks))
             pool.grow(min(wanted, len(tasks)))
             run.workers = pool.size
-            run.backup = backup_gradebook(db_url, root / "grading" / "backups")
+            run.backup = backup_gradebook(db_url, course.backups)
             _grade(pool, tasks, run, progress)
             grades = _read_grades(db_url, chosen)
     finally:
         if pool:
             pool.close()
     run.flagged = [(s.student, s.assignment, flag) for s in submissions
-                   for flag in (state.read_record(root, s.student, s.assignment) or {}).get("flags", [])]
+                   for flag in (state.read_record(course, s.student, s.assignment) or {}).get("flags", [])]
     run.peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     students = {s.student for s in submissions} | {p.student for p in problems if not p.refused_id}
-    write_csv(grades, root / "grading" / "grades.csv", students)
+    write_csv(grades, course.grades_csv, students)
     run.seconds = time.perf_counter() - start
-    write_report(grades, run, report_dir)
+    write_report(grades, run, course.report)
     return run
 
 
 def _check_sandbox(config, limits: dict | None) -> None:
     """Refuse to run student code without its sandbox, unless the course's `config` turned isolation off on purpose."""
-    from grading.sandbox import Sandbox, bubblewrap_problem, environment_problem
+    from gdgrade.untrusted.sandbox import Sandbox, bubblewrap_problem, environment_problem
 
     for name, value in (limits or {}).items():
         setattr(config.Sandbox, name, value)
@@ -286,7 +288,7 @@ def _read_grades(db_url: str, assignments: list[str]) -> Grades:
     """
     from sqlalchemy.engine import make_url
 
-    from grading.export import read_grades
+    from gdgrade.export import read_grades
 
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import ast
 
-from grading.submissions import nbgrader_meta
+from gdgrade.notebooks import nbgrader_meta
 
 CHECK = "check_written_by_student"
 
 
 def _parse(source: str) -> ast.AST | None:
     """The cell's syntax tree as IPython would run it, or None when it does not parse."""
-    from grading.tamper_scan import _as_python
+    from gdgrade.untrusted.tamper_scan import _as_python
 
     try:
         return ast.parse(_as_python(source, [], 0)[0])
@@ -28,7 +28,7 @@ def _parse(source: str) -> ast.AST | None:
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
     """The dotted name an expression stands for (reference.step_decay -> gdlab.schedules.step_decay), or None."""
-    from grading.tamper_scan import _chain
+    from gdgrade.untrusted.tamper_scan import _chain
 
     root, attributes = _chain(node)
     return ".".join([aliases.get(root.id, root.id), *attributes]) if isinstance(root, ast.Name) else None
@@ -37,7 +37,7 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
 def twins(released) -> dict[str, set[str]]:
     """For each function students write, the dotted names of the gdlab functions and classes that do its job
     (as the release's test cells name them)."""
-    from grading.tamper_scan import _imports
+    from gdgrade.untrusted.tamper_scan import _imports
 
     found: dict[str, set[str]] = {}
     for cell in released.cells:
@@ -61,7 +61,7 @@ def twins(released) -> dict[str, set[str]]:
 
 def shortcut_reasons(source: str, twins_of: dict[str, set[str]], aliases: dict[str, str]) -> list[str]:
     """One reason per line of a cell that defines an exercise's function and imports or uses its gdlab twin there."""
-    from grading.tamper_scan import _imports
+    from gdgrade.untrusted.tamper_scan import _imports
 
     tree = _parse(source)
     defined = {n.name for n in getattr(tree, "body", []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.ids import csv_safe
+from gdgrade.untrusted.ids import csv_safe
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.ids import id_problem, printable
+from gdgrade.course import Layout
+from gdgrade.untrusted.ids import id_problem, printable
 
-SUBMITTED = Path("grading") / "submitted"
-STATE = Path("grading") / "state"
-FEEDBACK = Path("grading") / "feedback"
 # nbgrader's own files in a submission, kept beside the cleaned notebooks: collect's time stamp, and the secret
 # with which nbgrader's exchange files a student's feedback (release_feedback needs it in the feedback folder).
 KEPT_FILES = ("timestamp.txt", "submission_secret.txt")
-STAGED = Path("grading") / "staged"  # what nbgrader grades: each submission's cleaned notebook, alone
 
 
 RELEASE_IGNORED = (".ipynb_checkpoints", "__pycache__", "feedback")  # nbgrader's CourseDirectory.ignore, as folders
@@ -63,6 +60,7 @@ class Task:
     assignment: str
     kind: str
     fingerprint: dict = field(hash=False, compare=False)
+    flags: tuple[str, ...] = field(default=(), hash=False, compare=False)  # review flags, once autograde found them
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def fingerprint(folder: Path) -> dict:
     return {"files": files, "timestamp": stamp.read_text().strip() if stamp.is_file() else None}
 
 
-def discover(root: Path, assignments: list[str], known: list[str],
+def discover(course: Layout, assignments: list[str], known: list[str],
              notebooks: dict[str, list[str]] | None = None) -> tuple[list[Submission], list[Problem]]:
     """The submissions of `assignments` under grading/submitted/, and the folders that are not gradable submissions.
 
@@ -94,7 +92,7 @@ def discover(root: Path, assignments: list[str], known: list[str],
     """
     notebooks = notebooks or {}
     submissions, problems = [], []
-    base = Path(root) / SUBMITTED
+    base = course.submitted
     for student_dir in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []:
         if problem := id_problem(student_dir.name):
             problems.append(Problem(printable(student_dir.name), "", f"submission folder refused: {problem}", True))
@@ -116,22 +114,22 @@ def discover(root: Path, assignments: list[str], known: list[str],
     return submissions, problems
 
 
-def record_path(root: Path, student: str, assignment: str) -> Path:
+def record_path(course: Layout, student: str, assignment: str) -> Path:
     """Where the record of a submission's last successful grading lives."""
-    return Path(root) / STATE / assignment / f"{student}.json"
+    return course.state / assignment / f"{student}.json"
 
 
-def read_record(root: Path, student: str, assignment: str) -> dict | None:
+def read_record(course: Layout, student: str, assignment: str) -> dict | None:
     """The record of the last successful grading of a submission, or None."""
     try:
-        return json.loads(record_path(root, student, assignment).read_text())
+        return json.loads(record_path(course, student, assignment).read_text())
     except (OSError, ValueError):
         return None
 
 
-def clear_record(root: Path, student: str, assignment: str) -> None:
+def clear_record(course: Layout, student: str, assignment: str) -> None:
     """Forget the last grading (done before grading starts, so an interrupted grading is never taken as done)."""
-    record_path(root, student, assignment).unlink(missing_ok=True)
+    record_path(course, student, assignment).unlink(missing_ok=True)
 
 
 def _write_atomically(path: Path, body) -> None:
@@ -143,39 +141,21 @@ def _write_atomically(path: Path, body) -> None:
     os.replace(tmp, path)
 
 
-def write_record(root: Path, student: str, assignment: str, print_: dict, db_url: str, seconds: float,
+def write_record(course: Layout, student: str, assignment: str, print_: dict, db_url: str, seconds: float,
                  flags: list[str] | None = None) -> None:
     """Record a finished grading of the submission with this fingerprint into this gradebook, with its review flags."""
     body = {"fingerprint": print_, "db_url": db_url, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "seconds": round(seconds, 3), "flags": list(flags or [])}
-    _write_atomically(record_path(root, student, assignment), body)
+    _write_atomically(record_path(course, student, assignment), body)
 
 
-def flags_path(root: Path, student: str, assignment: str) -> Path:
-    """Where the autograde step leaves a submission's review flags for the feedback step."""
-    return Path(root) / STATE / assignment / f"{student}.flags"
-
-
-def write_flags(root: Path, student: str, assignment: str, flags: list[str]) -> None:
-    """Keep the review flags of the autograde step until the grading record takes them."""
-    _write_atomically(flags_path(root, student, assignment), list(flags))
-
-
-def read_flags(root: Path, student: str, assignment: str) -> list[str]:
-    """The review flags the autograde step left ([] when none)."""
-    try:
-        return list(json.loads(flags_path(root, student, assignment).read_text()))
-    except (OSError, ValueError):
-        return []
-
-
-def stage(root: Path, student: str, assignment: str, notebooks: dict | None) -> None:
+def stage(course: Layout, student: str, assignment: str, notebooks: dict | None) -> None:
     """Put the cleaned notebooks ({name: notebook}; alone, with nbgrader's KEPT_FILES) where nbgrader grades them; None clears."""
     import shutil
 
     import nbformat
 
-    folder = Path(root) / STAGED / student / assignment
+    folder = course.staged / student / assignment
     shutil.rmtree(folder, ignore_errors=True)
     if notebooks is None:
         return
@@ -183,23 +163,23 @@ def stage(root: Path, student: str, assignment: str, notebooks: dict | None) -> 
     for name, notebook in notebooks.items():
         nbformat.write(notebook, str(folder / f"{name}.ipynb"))
     for kept in KEPT_FILES:
-        source = Path(root) / SUBMITTED / student / assignment / kept
+        source = course.submitted / student / assignment / kept
         if source.is_file():
             shutil.copyfile(source, folder / kept)
 
 
-def feedback_path(root: Path, student: str, assignment: str, notebook: str | None = None) -> Path:
+def feedback_path(course: Layout, student: str, assignment: str, notebook: str | None = None) -> Path:
     """nbgrader's feedback page for a notebook of a submission (default: the one named after the assignment)."""
-    return Path(root) / FEEDBACK / student / assignment / f"{notebook or assignment}.html"
+    return course.feedback / student / assignment / f"{notebook or assignment}.html"
 
 
-def has_feedback(root: Path, student: str, assignment: str) -> bool:
+def has_feedback(course: Layout, student: str, assignment: str) -> bool:
     """Whether nbgrader wrote a feedback page for the submission (one per graded notebook)."""
-    return any((Path(root) / FEEDBACK / student / assignment).glob("*.html"))
+    return any((course.feedback / student / assignment).glob("*.html"))
 
 
 def plan(
-    root: Path, submissions: list[Submission], db_url: str, graded: set[tuple[str, str]] | None, force: bool = False
+    course: Layout, submissions: list[Submission], db_url: str, graded: set[tuple[str, str]] | None, force: bool = False
 ) -> tuple[list[Task], list[Submission]]:
     """The tasks to run (biggest notebooks first) and the submissions left alone (unchanged, graded, with feedback).
 
@@ -209,13 +189,13 @@ def plan(
     tasks, unchanged = [], []
     for sub in submissions:
         now = fingerprint(sub.folder)
-        record = read_record(root, sub.student, sub.assignment) or {}
+        record = read_record(course, sub.student, sub.assignment) or {}
         fresh = (record.get("fingerprint") == now and record.get("db_url") == db_url
                  and (graded is None or (sub.student, sub.assignment) in graded))
         if force or not fresh:
             tasks.append(Task(sub.student, sub.assignment, "grade", now))
-        elif not has_feedback(root, sub.student, sub.assignment):
-            tasks.append(Task(sub.student, sub.assignment, "feedback", now))
+        elif not has_feedback(course, sub.student, sub.assignment):
+            tasks.append(Task(sub.student, sub.assignment, "feedback", now, tuple(record.get("flags", []))))
         else:
             unchanged.append(sub)
     size = {(s.student, s.assignment): s.size for s in submissions}

@@ -3,8 +3,8 @@
 When a limit is hit (deadline, output, memory, processes) or the kernel dies, the kernel and
 everything it started are killed and every cell not yet run gets an error output saying why, so its
 tests score 0 while the tests that already passed keep their points. The reason, and what the runtime
-checks found (grading/probe.py), go to the notebook's review flags (resources["gdlab"]["flags"], which
-grading/sanitize.py writes into its metadata), and to nbgrader's log.
+checks found (gdgrade/untrusted/probe.py), go to the notebook's review flags (resources["gdlab"]["flags"], which
+gdgrade/untrusted/sanitize.py writes into its metadata), and to nbgrader's log.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
-from grading.probe import CALL, FINGERPRINT, changes, forget_code, read_fingerprint
-from grading.sandbox import Sandbox, SandboxedKernelManager
+from gdgrade.untrusted.probe import CALL, FINGERPRINT, changes, forget_code, read_fingerprint
+from gdgrade.untrusted.sandbox import Sandbox, SandboxedKernelManager
 
 NOT_RUN = "NotRunError"
 
@@ -195,7 +195,7 @@ class GuardedExecute(Execute):
         return None if self.stop_reason is not None else super().output(outs, msg, display_id, cell_index)
 
     def fingerprint(self) -> dict | None:
-        """What the checks rely on in the kernel now (grading/probe.py), asked silently; None if the kernel cannot say."""
+        """What the checks rely on in the kernel now (gdgrade/untrusted/probe.py), asked silently; None if the kernel cannot say."""
         reply = self.quietly(FINGERPRINT, {"fingerprint": CALL})
         return read_fingerprint(reply)
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.export import Grades
+from gdgrade.export import Grades
 
 
 @dataclass

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import nh3
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
 
 SAFE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div", "dl",
@@ -215,8 +214,6 @@ def sanitise_notebook(nb) -> list[str]:
 class SanitizeOutputs(NbGraderPreprocessor):
     """nbgrader's last autograde step: keep the notebook as it ran for audit, then make it inert (see the module)."""
 
-    audit_directory = Unicode("grading/audit", help="where the unmodified autograded notebooks are kept, under the course root").tag(config=True)
-
     def preprocess(self, nb, resources):
         """Save the original for audit, clean the notebook, and record in its metadata which cells were cleaned."""
         info = resources.get("nbgrader", {})
@@ -227,7 +224,7 @@ class SanitizeOutputs(NbGraderPreprocessor):
         if flags and info.get("db_url") and info.get("student"):
             from nbgrader.coursedir import CourseDirectory
 
-            from grading.review import flag_for_review
+            from gdgrade.untrusted.review import flag_for_review
 
             course = CourseDirectory(config=self.config).course_id or "default_course"
             flag_for_review(info["db_url"], course, info["student"], info["assignment"])
@@ -235,10 +232,9 @@ class SanitizeOutputs(NbGraderPreprocessor):
 
     def _keep_original(self, nb, info: dict) -> None:
         """Write the notebook as it ran to the audit folder."""
-        from nbgrader.coursedir import CourseDirectory
+        from gdgrade.course import layout
 
-        root = Path(CourseDirectory(config=self.config).root)
-        folder = root / self.audit_directory / info["student"] / info["assignment"]
+        folder = layout(self.config).audit / info["student"] / info["assignment"]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{info.get('notebook', 'notebook')}.original.json").write_text(json.dumps(nb, default=str))
 

@@ -1,6 +1,6 @@
 """The grading kernel's sandbox: its own filesystem view, network, processes and user, with hard limits.
 
-Each notebook that `python -m grading autograde` grades runs in a kernel started through
+Each notebook that `gdgrade autograde` grades runs in a kernel started through
 `SandboxedKernelManager`, which wraps the kernel's command line in standard Linux tools:
 
     setpriv --pdeathsig KILL                  the sandbox dies with the grading worker (kill -9 included)
@@ -29,7 +29,6 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Float, Integer
 from traitlets.config import Configurable
 
-from grading.course import CONFIG_FILE
 
 SANDBOX_UIDS = 100_000  # kernels run as uid/gid 100000 + (worker pid mod 100000): one user per worker, so that
 # the process cap (counted per user) of one submission never starves another graded at the same time
@@ -140,14 +139,15 @@ def hidden_paths(courses: list[Path], db_url: str | None = None) -> list[Path]:
 
 
 def course_hidden_paths(config) -> list[Path]:
-    """The hidden paths for the course that `config` names (nbgrader's CourseDirectory), the repository configured
-    from, and any other course folder (one with an nbgrader_config.py) that the kernel's environment or gdlab lies in."""
+    """The hidden paths for the course that `config` names (nbgrader's CourseDirectory), and any other course folder
+    (one with an nbgrader_config.py) that is, or holds, a folder the kernel would see: the environment, gdlab, these
+    tools (a source checkout installed in place), or the folder the grading command was started in."""
     from nbgrader.coursedir import CourseDirectory
 
     coursedir = CourseDirectory(config=config)
-    hidden = hidden_paths([Path(coursedir.root), CONFIG_FILE.parent], coursedir.db_url)
+    hidden = hidden_paths([Path(coursedir.root)], coursedir.db_url)
     for path in _visible_paths(hidden):
-        hidden += [folder for folder in path.parents if (folder / "nbgrader_config.py").is_file()]
+        hidden += [folder for folder in (path, *path.parents) if (folder / "nbgrader_config.py").is_file()]
     return hidden
 
 
