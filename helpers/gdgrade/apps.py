@@ -123,7 +123,11 @@ class GdgradeApp(Application):
     def start(self) -> None:
         """Run the subcommand, or say which ones there are."""
         if self.subapp is None:
-            self.print_subcommands()
+            if self.extra_args:
+                print(f"gdgrade: no command {self.extra_args[0]!r}; the commands are {', '.join(self.subcommands)}",
+                      file=sys.stderr)
+            else:
+                self.print_subcommands()
             self.exit(2)
         self.subapp.start()
 
