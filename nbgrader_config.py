@@ -51,3 +51,8 @@ c.GenerateFeedback.exporter_class = FeedbackPage
 # c.Sandbox.output_bytes = 5000000  # output of every kind
 # c.Sandbox.file_mb = 64            # largest file written
 # c.Sandbox.isolate = True          # False: limits only, no bubblewrap (not for untrusted code)
+
+# gdgrade's own settings (`gdgrade autograde --help-all` lists every one), with their defaults; the command line wins:
+# c.GradingFolders.directory = "grading"   # gdgrade's records, backups, report/ and grades.csv, under the course root
+# c.GdgradeAutograde.workers = 0           # submissions graded at a time (0: one per core)
+# c.GdgradeAutograde.timeout = 900.0       # seconds one submission may hold a grading process

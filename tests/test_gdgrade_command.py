@@ -33,6 +33,7 @@ def test_every_option_has_its_help(tmp_path):
                    "--GdgradeAutograde.db_url", "--GdgradeAutograde.quiet", "--GdgradeCommand.course"):
         assert option in usage, option
     assert "submissions graded at a time" in usage and "one per core" in usage
+    assert "--GradingFolders.directory" in usage and "--Sandbox.deadline" in usage and "--Sandbox.memory_mb" in usage
 
 
 def test_a_folder_without_a_course_is_named(tmp_path):
@@ -68,3 +69,11 @@ def test_release_generates_the_student_notebook(tmp_path, capsys):
     assert main(["release", "01-slope", f"--course={course}"]) == 0
     assert "released notebooks/01-slope/01-slope.ipynb" in capsys.readouterr().out
     assert (course / "notebooks" / "01-slope" / "01-slope.ipynb").is_file()
+
+
+def test_settings_on_the_command_line_reach_nbgrader(tmp_path, capsys):
+    """Does a setting given on the command line (nbgrader's release folder here) reach the nbgrader it drives?"""
+    course = new_course(tmp_path / "course", ["01-slope"])
+    assert main(["release", "01-slope", f"--course={course}", "--CourseDirectory.release_directory=handouts"]) == 0
+    assert "released handouts/01-slope/01-slope.ipynb" in capsys.readouterr().out
+    assert (course / "handouts" / "01-slope" / "01-slope.ipynb").is_file() and not (course / "notebooks").exists()

@@ -14,7 +14,8 @@ import sys
 from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import Application
 
-from gdgrade.course import CONFIG_NAME, CourseError, find_root
+from gdgrade.course import CONFIG_NAME, CourseError, GradingFolders, find_root
+from gdgrade.untrusted.sandbox import Sandbox
 
 
 class GdgradeCommand(Application):
@@ -31,6 +32,7 @@ class GdgradeCommand(Application):
         except CourseError as error:
             self.fail(str(error))
         self.load_config_file(CONFIG_NAME, path=str(self.root))
+        self.config.CourseDirectory.root = str(self.root)
 
     def fail(self, message: str, code: int = 1) -> None:
         """Say what went wrong on stderr and stop with `code`."""
@@ -48,12 +50,11 @@ class GdgradeRelease(GdgradeCommand):
 
     def start(self) -> None:
         """Release the assignments named on the command line, or every one."""
-        from gdgrade.course import assignment_ids, course_config, layout
+        from gdgrade.course import assignment_ids, layout
         from gdgrade.release import ReleaseError, release
 
-        config = course_config(self.root)
         try:
-            for path in release(self.extra_args or assignment_ids(layout(config)), config):
+            for path in release(self.extra_args or assignment_ids(layout(self.config)), self.config):
                 print(f"released {path.relative_to(self.root)}")
         except ReleaseError as error:
             self.fail(str(error))
@@ -75,6 +76,8 @@ class GdgradeAutograde(GdgradeCommand):
     db_url = Unicode("", help="the gradebook (default: CourseDirectory.db_url of nbgrader_config.py)").tag(config=True)
     quiet = Bool(False, help="no progress bar").tag(config=True)
 
+    classes = [GradingFolders, Sandbox]  # documented by --help-all beside the command's own options
+
     aliases = {**GdgradeCommand.aliases, "workers": "GdgradeAutograde.workers", "timeout": "GdgradeAutograde.timeout",
                "db-url": "GdgradeAutograde.db_url"}
     flags = {
@@ -85,14 +88,14 @@ class GdgradeAutograde(GdgradeCommand):
     def start(self) -> None:
         """Grade the class and print what happened, where the grades and the report are."""
         from gdgrade import batch
-        from gdgrade.course import course_config, layout
+        from gdgrade.course import layout
 
         if self.workers < 0:
             self.fail("--workers must be 0 (one per core) or more")
         if self.timeout <= 0:
             self.fail("--timeout must be a positive number of seconds")
         try:
-            run = batch.run(self.extra_args, root=self.root, workers=self.workers or None, force=self.force,
+            run = batch.run(self.extra_args, config=self.config, workers=self.workers or None, force=self.force,
                             db_url=self.db_url or None, progress=False if self.quiet else None, timeout=self.timeout)
         except batch.BatchError as error:
             self.fail(str(error))
@@ -106,7 +109,7 @@ class GdgradeAutograde(GdgradeCommand):
             print(f"  flagged for review {student}/{assignment}: {reason}")
         if run.backup:
             print(f"gradebook backed up to {run.backup}")
-        course = layout(course_config(self.root))
+        course = layout(self.config)
         print(f"grades: {course.grades_csv}\nreport: {course.report / 'index.html'}")
 
 

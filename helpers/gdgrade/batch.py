@@ -7,6 +7,7 @@ wrote its feedback.
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import os
 import resource
@@ -16,6 +17,8 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
+
+from traitlets.config import Config
 
 from gdgrade import state, worker
 from gdgrade.course import assignment_ids, course_config, layout
@@ -49,10 +52,9 @@ class Pool:
     Autograde workers write feedback too when no submission is left to autograde.
     """
 
-    def __init__(self, size: int, root: Path, db_url: str, log_path: Path, timeout: float = TASK_TIMEOUT,
-                 feedback_worker: bool = True, limits: dict | None = None) -> None:
-        self.root, self.db_url, self.log_path, self.timeout = root, db_url, log_path, timeout
-        self.limits = dict(limits or {})
+    def __init__(self, size: int, config, log_path: Path, timeout: float = TASK_TIMEOUT,
+                 feedback_worker: bool = True) -> None:
+        self.config, self.log_path, self.timeout = config, log_path, timeout
         self.held: dict[tuple[str, str], float] = {}  # seconds each submission held a worker, all its steps
         self.context = multiprocessing.get_context("spawn")
         self.slots = [self._start("autograde") for _ in range(size)] + ([self._start("feedback")] if feedback_worker else [])
@@ -71,7 +73,7 @@ class Pool:
         """Start a worker process (it imports nbgrader once, in parallel with the others)."""
         parent, child = self.context.Pipe()
         process = self.context.Process(
-            target=worker.main, args=(child, str(self.root), self.db_url, str(self.log_path), self.limits), daemon=True
+            target=worker.main, args=(child, self.config, str(self.log_path)), daemon=True
         )
         process.start()
         child.close()
@@ -172,6 +174,7 @@ def run(
     assignments: list[str] | None = None,
     *,
     root: Path | str | None = None,
+    config: Config | None = None,
     workers: int | None = None,
     force: bool = False,
     db_url: str | None = None,
@@ -182,7 +185,8 @@ def run(
     """Grade the class at `root` (default: the current folder): autograde and feedback for what changed, then
     grades.csv and report/index.html.
 
-    `limits` overrides the sandbox's limits of nbgrader_config.py (gdgrade.untrusted.sandbox.Sandbox: deadline, memory_mb, ...).
+    `config` is the course's configuration (default: its nbgrader_config.py); the workers grade with it. `limits`
+    overrides its sandbox limits (gdgrade.untrusted.sandbox.Sandbox: deadline, memory_mb, ...), `db_url` its gradebook.
     """
     from gdgrade.backup import backup_gradebook
     from gdgrade.course import CourseError
@@ -191,7 +195,7 @@ def run(
 
     start = time.perf_counter()
     try:
-        config = course_config(root)
+        config = copy.deepcopy(config) if config is not None else course_config(root)
     except CourseError as error:
         raise BatchError(str(error)) from None
     course = layout(config)
@@ -210,7 +214,7 @@ def run(
 
     def start_pool(n_tasks: int) -> Pool:
         size = max(1, min(wanted, n_tasks))
-        return Pool(size, course.root, db_url, course.report / "autograde.log", timeout, feedback_worker=n_tasks > size, limits=limits)
+        return Pool(size, config, course.report / "autograde.log", timeout, feedback_worker=n_tasks > size)
 
     # The workers take a second to import nbgrader: start them now if the files alone say there is work.
     likely, _ = state.plan(course, submissions, db_url, None, force)

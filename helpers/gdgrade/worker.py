@@ -110,8 +110,9 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main(conn: Connection, root: str, db_url: str, log_path: str, limits: dict | None = None) -> None:
-    """Worker process: set up nbgrader once, then run (task, step) pairs from `conn` until it sends None."""
+def main(conn: Connection, config, log_path: str) -> None:
+    """Worker process: set up nbgrader once for the course `config` describes (the batch's: gradebook and sandbox limits
+    set), then run (task, step) pairs from `conn` until it sends None."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -120,13 +121,9 @@ def main(conn: Connection, root: str, db_url: str, log_path: str, limits: dict |
     sys.stdout = os.fdopen(1, "w", buffering=1)
     sys.stderr = os.fdopen(2, "w", buffering=1)
     try:
-        from gdgrade.course import course_api, course_config, layout
+        from gdgrade.course import course_api, layout
         from gdgrade.dblock import GradebookLock
 
-        config = course_config(root)
-        config.CourseDirectory.db_url = db_url
-        for name, value in (limits or {}).items():
-            setattr(config.Sandbox, name, value)
         course = layout(config)
         lock = GradebookLock(course.lock)
         api = course_api(config=execution_config(config, course))

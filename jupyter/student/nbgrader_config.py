@@ -1,7 +1,7 @@
 """nbgrader's settings in the student's JupyterLab (Validate and the assignment list read them from here).
 
 Deliberately not the course's nbgrader_config.py: that one is the instructor's (gradebook, feedback
-preprocessors from grading/), and a student's Validate should not depend on it. Keep the two values below
+preprocessors from gdgrade), and a student's Validate should not depend on it. Keep the two values below
 equal to the course's.
 """
 
