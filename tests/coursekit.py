@@ -111,7 +111,9 @@ class TempCourse:
 
     def __post_init__(self) -> None:
         new_course(self.root, [self.assignment])
-        self.api = course_api(self.root)
+        config = course_config(self.root)
+        config.Execute.shutdown_kernel = "immediate"  # as gdgrade's workers: every cell has run by then (0.3 s a run)
+        self.api = course_api(config=config)
         result = self.api.generate_assignment(self.assignment, force=True, create=True)
         assert result["success"], result.get("error") or result.get("log")
         self.source = read(self.root / "solutions" / self.assignment / f"{self.assignment}.ipynb")
