@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdlab.losses import DoubleWell, LogCosh, Quadratic, Rescaled, newton_two_cycle_point, parabola, saddle
+from gdlab.losses import DoubleWell, LogCosh, Quadratic, Rescaled, Saddle, newton_two_cycle_point, parabola
 from gdlab.optim import determinant_learning_rate, gradient_descent, newton
 
 from demokit import is_still_picture
@@ -123,7 +123,7 @@ def test_damping_or_a_shift_rescues_newton_from_two():
 @given(x=st.floats(-5, 5), y=st.floats(-5, 5))
 def test_newton_jumps_onto_the_saddle_of_x2_minus_y2(x, y):
     """From anywhere, does one Newton step on x² − y² land exactly on the saddle at the origin?"""
-    assert np.allclose(newton(saddle(), [x, y], 1).w[1], [0.0, 0.0], atol=1e-12)
+    assert np.allclose(newton(Saddle(), [x, y], 1).w[1], [0.0, 0.0], atol=1e-12)
 
 
 @pytest.mark.parametrize("y0", [0.05, 0.3, -0.4])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdlab.losses import Cubic, DoubleWell, Saddle, SigmoidPlateau, saddle, sigmoid, sigmoid_slope
+from gdlab.losses import Cubic, DoubleWell, Saddle, SigmoidPlateau, sigmoid, sigmoid_slope
 from gdlab.optim import gradient_descent
 from gdlab.stationary import StationaryKind, classify_stationary, is_stationary
 
@@ -95,8 +95,8 @@ def test_new_losses_are_vectorised():
 
 
 def test_saddle_default_is_x_squared_minus_y_squared():
-    """Is saddle() the loss x² − y², with Hessian diag(2, −2) everywhere?"""
-    loss = saddle()
+    """Is Saddle() the loss x² − y², with Hessian diag(2, −2) everywhere?"""
+    loss = Saddle()
     assert loss.value([3.0, 2.0]) == pytest.approx(5.0)
     assert np.array_equal(loss.hessian([0.3, -0.7]), np.diag([2.0, -2.0]))
     assert np.array_equal(loss.curvatures, [-2.0, 2.0])
@@ -142,7 +142,7 @@ def test_cubic_at_zero_is_a_stationary_inflection_point(a, h):
 
 def test_saddle_is_stationary_and_a_saddle():
     """Is the origin of x² − y² stationary, and does the Hessian test call it a saddle?"""
-    loss = saddle()
+    loss = Saddle()
     assert is_stationary(loss, [0.0, 0.0]) and not is_stationary(loss, [0.0, 1e-3])
     assert classify_stationary(loss.hessian([0.0, 0.0])) == "saddle"
 
@@ -156,7 +156,7 @@ def escape_steps(loss, eps, lr, x0=1.0, limit=400):
 @pytest.mark.parametrize("eps, steps", [(1e-2, 26), (1e-4, 51), (1e-8, 102)])
 def test_escape_times_from_the_course(eps, steps):
     """With lr = 0.1 on x² − y², does GD from y = ε reach |y| >= 1 after 26, 51 and 102 steps as log(1/ε)/log(1.2) predicts?"""
-    assert escape_steps(saddle(), eps, 0.1) == steps == math.ceil(math.log(1 / eps) / math.log(1.2))
+    assert escape_steps(Saddle(), eps, 0.1) == steps == math.ceil(math.log(1 / eps) / math.log(1.2))
 
 
 @settings(max_examples=60)
@@ -175,7 +175,7 @@ def test_escape_time_matches_the_prediction(log_eps, lr, b):
 @given(x0=st.floats(-5.0, 5.0), lr=st.floats(0.05, 0.45))
 def test_start_on_the_stable_axis_converges_to_the_saddle(x0, lr):
     """Starting exactly at y = 0 (and lr < 1/(2a)), does GD converge to the saddle and never leave the axis?"""
-    run = gradient_descent(saddle(), [x0, 0.0], lr, 400)
+    run = gradient_descent(Saddle(), [x0, 0.0], lr, 400)
     assert np.all(run.w[:, 1] == 0.0)
     assert abs(run.w[-1, 0]) < 1e-6
     k = np.arange(50)
@@ -225,7 +225,7 @@ def test_bad_arguments_name_themselves():
     with pytest.raises(ValueError, match="a"):
         Cubic(0.0)
     with pytest.raises(ValueError, match=r"\(\.\.\., 2\)"):
-        saddle().value([1.0, 2.0, 3.0])
+        Saddle().value([1.0, 2.0, 3.0])
 
 
 def test_saddle_explorer_measures_what_it_predicts(headless_display, capsys):

@@ -110,7 +110,3 @@ class DoubleWell(Loss):
         x, y = _pairs(w)
         return _diagonal_hessian(np.full(x.shape, 2.0 * self.a), 3.0 * y * y - 1.0)
 
-
-def saddle(a: float = 1.0, b: float = 1.0) -> Saddle:
-    """The saddle a·x² − b·y²; saddle() is x² − y² (introduced in 06-saddles-plateaus)."""
-    return Saddle(a, b)
