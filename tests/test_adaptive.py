@@ -113,13 +113,6 @@ def test_warmup_rescues_heavy_ball_on_the_quartic_bowl():
     assert momentum(bowl, 3.0, linear_warmup(0.5, 10), 0.9, 300).loss[-1] < 1e-13
 
 
-@given(w=st.floats(-3, 3), a=st.floats(0.1, 5))
-def test_quartic_bowl_gradient_and_curvature_match_finite_differences(w, a):
-    bowl, h = QuarticBowl(a), 1e-5
-    assert float(bowl.grad(w)) == pytest.approx((bowl.value(w + h) - bowl.value(w - h)) / (2 * h), rel=1e-5, abs=1e-6)
-    assert float(bowl.hessian(w)[0, 0]) == pytest.approx((bowl.grad(w + h) - bowl.grad(w - h)) / (2 * h), rel=1e-5, abs=1e-5)
-
-
 def test_rotated_ravine_keeps_its_curvatures():
     assert np.allclose(rotated_ravine(100.0, 30.0).curvatures, [1.0, 100.0])
 

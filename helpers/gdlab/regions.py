@@ -125,7 +125,7 @@ def run_map(loss: Loss, w0: Any, lrs: Any, betas: Any, steps: int, nesterov: boo
     start = check_point(w0, loss.dim)
     lrs = np.ravel(_rates(lrs, "lrs"))
     betas = np.ravel(_betas(betas))
-    if not hasattr(loss, "minimum"):
+    if loss.minimum is None:
         raise TypeError(f"loss must know its minimum (e.g. a Quadratic), got {type(loss).__name__}")
     extra = (1,) * start.ndim
     lr = lrs.reshape((1, -1) + extra)

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from gdlab._checks import check_positive_number
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, Wrapper
 
 Schedule = Callable[[int], float]
 
@@ -234,7 +234,7 @@ class ReduceOnPlateau:
                 f"lr now {self.lr:g} after {self.seen} losses)")
 
 
-class _Watched(Loss):
+class _Watched(Wrapper):
     """A loss that reports every single-point value it computes to a ReduceOnPlateau schedule."""
 
     def __init__(self, loss: Loss, plateau: ReduceOnPlateau) -> None:
@@ -252,12 +252,3 @@ class _Watched(Loss):
     def grad(self, w: Any) -> np.ndarray:
         """The inner loss's gradient."""
         return self.inner.grad(w)
-
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """The inner loss's Hessian."""
-        return self.inner.hessian(w)
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("inner", "plateau"):
-            raise AttributeError(name)
-        return getattr(self.inner, name)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gdlab._random import check_count
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, as_point
 
 
 class LeastSquares(Loss):
@@ -64,9 +64,9 @@ class LeastSquares(Loss):
         """The full-batch gradient Xᵀ(Xw − y)/N at each point of `w`."""
         return self._shaped(self.residuals(w) @ self.X / self.n)
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """XᵀX/N, the same at every point."""
-        return self.X.T @ self.X / self.n
+    def hessian(self, w: Any) -> np.ndarray:
+        """XᵀX/N at each point of `w` (the same everywhere)."""
+        return self._constant_hessian(self.X.T @ self.X / self.n, w)
 
     def _check_batch(self, idx: Any) -> np.ndarray:
         """Return a batch as a non-empty 1-D array of example indices in range, or raise naming `idx`."""
@@ -108,15 +108,14 @@ class LeastSquares(Loss):
     @property
     def curvatures(self) -> np.ndarray:
         """The eigenvalues of XᵀX/N, smallest first."""
-        return np.linalg.eigvalsh(self.hessian())
+        return np.linalg.eigvalsh(self.X.T @ self.X / self.n)
 
     @property
     def minimum(self) -> np.ndarray:
         """The least-squares solution (the minimiser when XᵀX is invertible)."""
         if self._minimum is None:
-            solution = np.linalg.lstsq(self.X, self.y, rcond=None)[0]
-            self._minimum = solution[0] if self.dim == 1 else solution
-        return np.array(self._minimum)
+            self._minimum = as_point(np.linalg.lstsq(self.X, self.y, rcond=None)[0], self.dim)
+        return self._minimum.copy()
 
     @property
     def minimum_value(self) -> float:

@@ -8,7 +8,7 @@ import numpy as np
 
 from gdlab._checks import check_positive_number
 from gdlab._random import check_count
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, as_point
 from gdlab.losses.plateau import sigmoid
 
 
@@ -57,6 +57,7 @@ class LogisticRegression(Loss):
         self.n, self.dim = X.shape
         self.name = f"LogisticRegression(N={self.n}, D={self.dim}, l2={self.l2:g})"
         self._minimum: np.ndarray | None = None
+        self._searched = False
 
     def _points(self, w: Any) -> np.ndarray:
         """Points as (..., D) arrays (a loss of one parameter takes any array, elementwise)."""
@@ -155,13 +156,19 @@ class LogisticRegression(Loss):
         return w
 
     @property
-    def minimum(self) -> np.ndarray:
-        """The minimiser (found once by Newton's method, then remembered)."""
-        if self._minimum is None:
-            self._minimum = self.find_minimum()
-        return self._shaped(np.array(self._minimum))
+    def minimum(self) -> np.ndarray | None:
+        """The minimiser (found once by Newton's method, then remembered); None when there is none (`find_minimum` says why)."""
+        if not self._searched:
+            self._searched = True
+            try:
+                self._minimum = as_point(self.find_minimum(), self.dim)
+            except ValueError:
+                self._minimum = None
+        return None if self._minimum is None else self._minimum.copy()
 
     @property
     def minimum_value(self) -> float:
-        """The lowest loss, at the minimiser."""
+        """The lowest loss, at the minimiser; raises (saying why) when there is none."""
+        if self.minimum is None:
+            self.find_minimum()
         return float(self.value(self.minimum))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, as_point
 
 
 def _as_symmetric_matrix(H: Any) -> np.ndarray:
@@ -60,9 +60,9 @@ class Quadratic(Loss):
         return np.linalg.eigvalsh(self.H)
 
     @property
-    def minimum(self) -> np.ndarray:
-        """The centre c, where the gradient vanishes (the minimum when H is positive definite)."""
-        return self.center
+    def minimum(self) -> np.ndarray | None:
+        """The centre c when no curvature is negative (a minimiser: the only one when H is positive definite); None otherwise."""
+        return as_point(self.center, self.dim) if self.curvatures[0] >= 0 else None
 
     def value(self, w: Any) -> np.ndarray:
         """0.5·(w-c)ᵀH(w-c) at each point of `w`."""
@@ -78,9 +78,9 @@ class Quadratic(Loss):
             return self.H[0, 0] * d
         return d @ self.H
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """H, the same at every point."""
-        return self.H.copy()
+    def hessian(self, w: Any) -> np.ndarray:
+        """H at each point of `w` (the same everywhere)."""
+        return self._constant_hessian(self.H, w)
 
 
 def parabola(a: float = 1.0, center: float = 0.0) -> Quadratic:

@@ -31,7 +31,7 @@ class PathExplorer(Demo):
             raise ValueError(f"lr must lie between lr_min and lr_max, got {lr}")
         self.loss, self.steps, self.nesterov, self.tol = loss, int(steps), bool(nesterov), float(tol)
         self.w0 = np.array(w0, dtype=float)
-        self.target = np.asarray(getattr(loss, "minimum", np.zeros(2)), dtype=float)
+        self.target = np.zeros(2) if loss.minimum is None else np.asarray(loss.minimum, dtype=float)
         half = np.maximum(1.25 * np.abs(self.w0 - self.target), 1e-3)
         xlim = (self.target[0] - half[0], self.target[0] + half[0])
         ylim = (self.target[1] - half[1], self.target[1] + half[1])
