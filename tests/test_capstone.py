@@ -244,10 +244,10 @@ def test_cost_is_steps_times_gradients_per_step(optimizer, per_step):
 
 @pytest.mark.parametrize("config, direct", [
     ({"optimizer": "gd", "lr": 0.4, "steps": 30}, lambda p: gradient_descent(p.loss, p.w0, 0.4, 30)),
-    ({"optimizer": "momentum", "lr": 0.4, "beta": 0.7, "steps": 30}, lambda p: momentum(p.loss, p.w0, 0.4, 0.7, 30)),
+    ({"optimizer": "momentum", "lr": 0.4, "beta": 0.7, "steps": 30}, lambda p: momentum(p.loss, p.w0, 0.4, 30, beta=0.7)),
     ({"optimizer": "nesterov", "lr": 0.4, "beta": 0.7, "steps": 30},
-     lambda p: momentum(p.loss, p.w0, 0.4, 0.7, 30, nesterov=True)),
-    ({"optimizer": "newton", "lr": 0.5, "shift": 0.1, "steps": 3}, lambda p: newton(p.loss, p.w0, 3, 0.5, 0.1)),
+     lambda p: momentum(p.loss, p.w0, 0.4, 30, beta=0.7, nesterov=True)),
+    ({"optimizer": "newton", "lr": 0.5, "shift": 0.1, "steps": 3}, lambda p: newton(p.loss, p.w0, 0.5, 3, shift=0.1)),
     ({"optimizer": "gd", "lr": 0.4, "steps": 30, "schedule": {"name": "exponential", "gamma": 0.9}},
      lambda p: gradient_descent(p.loss, p.w0, lambda t: 0.4 * 0.9 ** t, 30)),
 ])

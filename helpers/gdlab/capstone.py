@@ -46,6 +46,13 @@ ALIASES = {"learning_rate": "lr", "rate": "lr", "lr0": "lr", "damping": "lr", "m
            "n_steps": "steps", "num_steps": "steps", "iterations": "steps", "epochs": "steps",
            "optimiser": "optimizer", "method": "optimizer", "lr_schedule": "schedule", "decay": "schedule"}
 EXAMPLE = {"optimizer": "momentum", "lr": 0.1, "beta": 0.5, "schedule": None, "steps": 100}
+# name -> the optimiser, called optimiser(loss, w0, config["lr"] as a schedule, steps, **options), and its options
+RUNNERS = {
+    "gd": (gradient_descent, ()),
+    "momentum": (momentum, ("beta",)),
+    "nesterov": (functools.partial(momentum, nesterov=True), ("beta",)),
+    "newton": (newton, ("shift",)),
+}
 
 
 class ConfigError(TypeError, ValueError):
@@ -340,13 +347,8 @@ def run_config(config: Any, problem: CapstoneProblem | None = None, max_evaluati
     rate = build_schedule(checked["schedule"], checked["lr"], checked["steps"])
     if isinstance(rate, ReduceOnPlateau):
         loss = rate.watch(loss)
-    optimizer = checked["optimizer"]
-    if optimizer == "gd":
-        trajectory = gradient_descent(loss, problem.w0, rate, steps)
-    elif optimizer in ("momentum", "nesterov"):
-        trajectory = momentum(loss, problem.w0, rate, checked["beta"], steps, nesterov=optimizer == "nesterov")
-    else:
-        trajectory = newton(loss, problem.w0, steps, damping=rate, shift=checked["shift"])
+    optimizer, options = RUNNERS[checked["optimizer"]]
+    trajectory = optimizer(loss, problem.w0, rate, steps, **{name: checked[name] for name in options})
     return CapstoneRun(config=checked, problem=problem, trajectory=trajectory, per_step=per_step,
                        asked_steps=checked["steps"])
 

@@ -1,4 +1,9 @@
-"""Optimisers: each returns a Trajectory of weights, losses, gradients and learning rates."""
+"""Optimisers: each returns a Trajectory of weights, losses, gradients and learning rates.
+
+One calling convention: optimiser(loss, w0, rate, steps, *, options): the rate third (lr, or Newton's
+damping, a line search's first rate lr0, Polyak's lowest value f_star), the number of updates fourth,
+anything else by name.
+"""
 
 from gdlab.optim.adaptive import RACERS, adagrad, adam, race, rmsprop
 from gdlab.optim.gd import gradient_descent

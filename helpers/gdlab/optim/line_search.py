@@ -37,10 +37,10 @@ def armijo_rate(loss: Loss, w: Any, grad: Any, lr0: float = 1.0, shrink: float =
     return rate
 
 
-def backtracking(loss: Loss, w0: Any, steps: int, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4) -> Trajectory:
+def backtracking(loss: Loss, w0: Any, lr0: float, steps: int, *, shrink: float = 0.5, c: float = 1e-4) -> Trajectory:
     """Gradient descent whose rate is found by Armijo backtracking at every step, starting from lr0 each time; `lr` records each accepted rate."""
     lr0, shrink, c = _check_search(lr0, shrink, c)
-    return run(loss, w0, steps, None, lambda t, w, g, rate: w - rate * g,
+    return run(loss, w0, None, steps, update=lambda t, w, g, rate: w - rate * g,
                rate_rule=lambda t, w, g: armijo_rate(loss, w, g, lr0, shrink, c))
 
 
@@ -50,9 +50,9 @@ def polyak_rate(value: float, f_star: float, grad: Any) -> float:
     return max(float(value) - float(f_star), 0.0) / squared if squared > 0 else 0.0
 
 
-def polyak(loss: Loss, w0: Any, steps: int, f_star: float = 0.0) -> Trajectory:
+def polyak(loss: Loss, w0: Any, f_star: float, steps: int) -> Trajectory:
     """Gradient descent with Polyak's rate (L(w) − f*)/‖∇L(w)‖² at every step, for a loss whose lowest value f* is known."""
     if isinstance(f_star, bool) or not np.isfinite(np.asarray(f_star, dtype=float)).all() or np.ndim(f_star):
         raise ValueError(f"f_star must be a finite number (the loss's lowest value), got {f_star!r}")
-    return run(loss, w0, steps, None, lambda t, w, g, rate: w - rate * g,
+    return run(loss, w0, None, steps, update=lambda t, w, g, rate: w - rate * g,
                rate_rule=lambda t, w, g: polyak_rate(loss.value(w), f_star, g))

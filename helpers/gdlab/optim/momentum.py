@@ -16,7 +16,7 @@ def check_beta(beta: Any) -> float:
     return check_decay_rate(beta, "beta")
 
 
-def momentum(loss: Loss, w0: Any, lr: Any, beta: float, steps: int, nesterov: bool = False) -> Trajectory:
+def momentum(loss: Loss, w0: Any, lr: Any, steps: int, *, beta: float, nesterov: bool = False) -> Trajectory:
     """Heavy ball v ← β·v − lr·∇L(w), w ← w + v from v = 0; Nesterov takes the gradient at w + β·v (introduced in 05-momentum).
 
     lr is a number or a schedule t -> lr. The trajectory records the gradient
@@ -35,4 +35,4 @@ def momentum(loss: Loss, w0: Any, lr: Any, beta: float, steps: int, nesterov: bo
         velocity[0] = v
         return w + v
 
-    return run(loss, w0, steps, lr, update)
+    return run(loss, w0, lr, steps, update=update)

@@ -21,11 +21,11 @@ def _solve(H: np.ndarray, g: np.ndarray, shift: float) -> np.ndarray:
         return np.full(g.shape, np.nan)
 
 
-def newton(loss: Loss, w0: Any, steps: int, damping: Any = 1.0, shift: float = 0.0) -> Trajectory:
+def newton(loss: Loss, w0: Any, damping: Any, steps: int, *, shift: float = 0.0) -> Trajectory:
     """Run `steps` Newton updates w ← w − damping·(H + shift·I)⁻¹·∇L(w) from w0 (introduced in 07-newton).
 
-    `damping` (a number or a schedule t -> damping) scales the step like a
-    learning rate and is recorded as the run's `lr`; `shift` λ ≥ 0 is the
+    `damping` (a number or a schedule t -> damping; 1.0 is the full Newton
+    step) takes the place of a learning rate and is recorded as the run's `lr`; `shift` λ ≥ 0 is the
     Levenberg–Marquardt shift of the Hessian. The step is a linear solve,
     never an explicit inverse. A singular H + λI stops the run like an
     overflow (diverged=True from that step on).
@@ -37,7 +37,7 @@ def newton(loss: Loss, w0: Any, steps: int, damping: Any = 1.0, shift: float = 0
     def update(t: int, w: np.ndarray, g: np.ndarray, rate: float) -> np.ndarray:
         return w - rate * _solve(loss.hessian(w), g, shift)
 
-    return run(loss, w0, steps, damping, update)
+    return run(loss, w0, damping, steps, update=update)
 
 
 def determinant_learning_rate(hessian: Any) -> float:

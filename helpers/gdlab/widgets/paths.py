@@ -72,7 +72,7 @@ class PathExplorer(Demo):
         """The run for these slider values: gradient descent, or momentum when β is given."""
         if beta is None:
             return gradient_descent(self.loss, self.w0, lr, self.steps)
-        return momentum(self.loss, self.w0, lr, beta, self.steps, nesterov=self.nesterov)
+        return momentum(self.loss, self.w0, lr, self.steps, beta=beta, nesterov=self.nesterov)
 
     def update(self, lr: float | None = None, beta: float | None = None) -> None:
         """Run with the current slider values (overridden by the arguments) and redraw both panels."""

@@ -59,7 +59,7 @@ class RegionMapExplorer(Demo):
         lr = float(self.lr_slider.value if lr is None else lr)
         beta = float(self.beta_slider.value if beta is None else beta)
         factor = float(momentum_factor(lr, beta, self.h))
-        run = momentum(self.loss, self.w0, lr, beta, self.steps)
+        run = momentum(self.loss, self.w0, lr, self.steps, beta=beta)
         self.point.set_data([lr], [beta])
         self.loss_line.set_data(np.arange(self.steps + 1), np.clip(run.loss, 1e-300, 1e300))
         verdict = "converges" if factor < 1 else "diverges" if factor > 1 else "on the edge"
