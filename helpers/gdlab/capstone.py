@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._random import check_seed
+from gdlab._checks import check_seed
 from gdlab.classification import make_classification
 from gdlab.losses.base import Loss
 from gdlab.losses.logistic import LogisticRegression

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_seed
 from gdlab.losses.plateau import sigmoid
 
 

@@ -6,8 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_positive_number, check_seed
 
 
 class Regression(NamedTuple):

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
+from gdlab._checks import check_count, check_fraction, check_positive_number
 from gdlab.losses.base import Loss, Wrapper
 
 Schedule = Callable[[int], float]
@@ -48,26 +48,6 @@ def rate_at(schedule: Schedule, t: int) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _check_fraction(value: Any, name: str, allow_one: bool = True) -> float:
-    """Return `value` as a float in (0, 1] (or (0, 1)), or raise naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not (0.0 < value < 1.0 or (allow_one and value == 1.0)):
-        bound = "0 < {0} <= 1" if allow_one else "0 < {0} < 1"
-        raise ValueError(f"{name} must satisfy {bound.format(name)}, got {value}")
-    return value
-
-
-def _check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """Return `value` as an int >= minimum, or raise naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number of steps, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be {minimum} or more, got {value}")
-    return int(value)
-
-
 def _steps_of(t: Any) -> np.ndarray:
     """The step(s) t as a float array of numbers >= 0, or raise naming `t`."""
     try:
@@ -87,15 +67,15 @@ def _rates(values: np.ndarray) -> float | np.ndarray:
 def step_decay(lr0: float, drop: float = 0.5, every: int = 10) -> Schedule:
     """lr0·drop^⌊t/every⌋: the rate is multiplied by `drop` every `every` steps (introduced in 04-decay)."""
     lr0 = check_positive_number(lr0, "lr0")
-    drop = _check_fraction(drop, "drop")
-    every = _check_count(every, "every")
+    drop = check_fraction(drop, "drop")
+    every = check_count(every, "every", of=" of steps")
     return lambda t: _rates(lr0 * drop ** np.floor(_steps_of(t) / every))
 
 
 def exponential(lr0: float, gamma: float) -> Schedule:
     """lr0·γ^t: the rate shrinks by the same factor γ every step (introduced in 04-decay)."""
     lr0 = check_positive_number(lr0, "lr0")
-    gamma = _check_fraction(gamma, "gamma")
+    gamma = check_fraction(gamma, "gamma")
     return lambda t: _rates(lr0 * gamma ** _steps_of(t))
 
 
@@ -116,8 +96,8 @@ def inverse_time(lr0: float, k: float = 1.0) -> Schedule:
 def cosine_with_warmup(lr_max: float, warmup: int, total: int, lr_min: float = 0.0) -> Schedule:
     """Linear warm-up lr_max·(t+1)/warmup for t < warmup, then a half cosine from lr_max to lr_min at t = total (introduced in 04-decay)."""
     lr_max = check_positive_number(lr_max, "lr_max")
-    warmup = _check_count(warmup, "warmup", minimum=0)
-    total = _check_count(total, "total")
+    warmup = check_count(warmup, "warmup", minimum=0, of=" of steps")
+    total = check_count(total, "total", of=" of steps")
     lr_min = check_positive_number(lr_min, "lr_min", allow_zero=True)
     if total <= warmup:
         raise ValueError(f"total must be larger than warmup (the cosine needs steps), got total={total}, warmup={warmup}")
@@ -137,7 +117,7 @@ def cosine_with_warmup(lr_max: float, warmup: int, total: int, lr_min: float = 0
 def linear_warmup(lr: Any, warmup: int) -> Schedule:
     """The rate `lr` (a number or a schedule) scaled by (t + 1)/warmup during the first `warmup` steps (introduced in 10-adaptive)."""
     base = as_schedule(lr)
-    warmup = _check_count(warmup, "warmup", minimum=0)
+    warmup = check_count(warmup, "warmup", minimum=0, of=" of steps")
 
     def schedule(t: Any) -> float | np.ndarray:
         steps = _steps_of(t)
@@ -181,8 +161,8 @@ class ReduceOnPlateau:
     def __init__(self, lr0: float, factor: float = 0.5, patience: int = 10,
                  threshold: float = 0.0, min_lr: float = 0.0) -> None:
         self.lr0 = check_positive_number(lr0, "lr0")
-        self.factor = _check_fraction(factor, "factor", allow_one=False)
-        self.patience = _check_count(patience, "patience", minimum=0)
+        self.factor = check_fraction(factor, "factor", allow_one=False)
+        self.patience = check_count(patience, "patience", minimum=0, of=" of steps")
         self.threshold = check_positive_number(threshold, "threshold", allow_zero=True)
         if self.threshold >= 1:
             raise ValueError(f"threshold must be a relative improvement below 1, got {threshold}")

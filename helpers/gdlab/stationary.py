@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gdlab._checks import check_square_matrix
 from gdlab.losses.base import Loss
 
 
@@ -20,25 +21,6 @@ class StationaryKind(enum.StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-def _as_hessian(hessian: Any) -> np.ndarray:
-    """Return a Hessian (a number, or a square symmetric matrix) as a float matrix, or raise naming `hessian`."""
-    if isinstance(hessian, bool):
-        raise TypeError("hessian must be a number or a square matrix of numbers, got a bool")
-    if isinstance(hessian, numbers.Real):
-        hessian = [[hessian]]
-    try:
-        H = np.array(hessian, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"hessian must be a number or a square matrix of numbers, got {hessian!r}") from None
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-        raise ValueError(f"hessian must be a square (D×D) matrix, got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError("hessian must contain only finite numbers")
-    if not np.allclose(H, H.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(H).max())):
-        raise ValueError("hessian must be symmetric (second derivatives do not depend on their order)")
-    return (H + H.T) / 2
-
-
 def classify_stationary(hessian: Any, tol: float = 1e-9) -> StationaryKind:
     """Classify a stationary point from the signs of its Hessian's eigenvalues (introduced in 06-saddles-plateaus).
 
@@ -48,7 +30,7 @@ def classify_stationary(hessian: Any, tol: float = 1e-9) -> StationaryKind:
     one sign: the second-derivative test cannot decide (x³, x⁴ and −x⁴ at 0
     all have Hessian 0).
     """
-    eigenvalues = np.linalg.eigvalsh(_as_hessian(hessian))
+    eigenvalues = np.linalg.eigvalsh(check_square_matrix(hessian, "hessian"))
     scale = max(1.0, float(np.abs(eigenvalues).max()))
     positive = eigenvalues > tol * scale
     negative = eigenvalues < -tol * scale

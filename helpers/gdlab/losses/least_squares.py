@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._random import check_count
+from gdlab._checks import check_count, check_indices
 from gdlab.losses.base import Loss, as_point
 
 
@@ -68,18 +68,9 @@ class LeastSquares(Loss):
         """XᵀX/N at each point of `w` (the same everywhere)."""
         return self._constant_hessian(self.X.T @ self.X / self.n, w)
 
-    def _check_batch(self, idx: Any) -> np.ndarray:
-        """Return a batch as a non-empty 1-D array of example indices in range, or raise naming `idx`."""
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"idx must be a non-empty 1-D array of example indices (integers), got {idx!r}")
-        if idx.min() < 0 or idx.max() >= self.n:
-            raise ValueError(f"idx must hold indices between 0 and {self.n - 1}, got {idx.min()}..{idx.max()}")
-        return idx
-
     def batch_grad(self, w: Any, idx: Any) -> np.ndarray:
         """The mini-batch gradient: the mean of gᵢ = xᵢ·(xᵢ·w − yᵢ) over the examples in idx (introduced in 08-stochastic)."""
-        idx = self._check_batch(idx)
+        idx = check_indices(idx, self.n)
         return self._shaped(self.residuals(w, idx) @ self.X[idx] / idx.size)
 
     def example_grads(self, w: Any) -> np.ndarray:

@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
-from gdlab._random import check_count
+from gdlab._checks import check_count, check_indices, check_positive_number
 from gdlab.losses.base import Loss, as_point
 from gdlab.losses.plateau import sigmoid
 
@@ -95,11 +94,7 @@ class LogisticRegression(Loss):
 
     def batch_grad(self, w: Any, idx: Any) -> np.ndarray:
         """The gradient of the mean cross-entropy over the examples in idx only, plus l2·w: a mini-batch gradient."""
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"idx must be a non-empty 1-D array of example indices (integers), got {idx!r}")
-        if idx.min() < 0 or idx.max() >= self.n:
-            raise ValueError(f"idx must hold indices between 0 and {self.n - 1}, got {idx.min()}..{idx.max()}")
+        idx = check_indices(idx, self.n)
         points = self._points(w)
         residual = sigmoid(_products(points, self.X[idx])) - self.y[idx]
         return self._shaped(_combine(residual, self.X[idx]) / idx.size + self.l2 * points)

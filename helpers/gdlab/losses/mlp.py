@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._random import check_seed
+from gdlab._checks import check_indices, check_seed
 from gdlab.losses.base import Loss
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -135,11 +135,11 @@ class MLPLoss(Loss):
 
     def grad(self, w: Any) -> np.ndarray:
         """Backpropagation: the gradient of the mean cross-entropy with respect to every weight and bias."""
-        return self.batch_grad(w, slice(None))
+        return self._each_point(self._batch_grad, w, (self.dim,), slice(None))
 
     def batch_grad(self, w: Any, idx: Any) -> np.ndarray:
         """The same gradient, averaged over the examples `idx` only: the mini-batch gradient (08)."""
-        return self._each_point(self._batch_grad, w, (self.dim,), idx)
+        return self._each_point(self._batch_grad, w, (self.dim,), check_indices(idx, self.n))
 
     def _batch_grad(self, w: np.ndarray, idx: Any) -> np.ndarray:
         """Backpropagation at one point over the examples `idx`."""

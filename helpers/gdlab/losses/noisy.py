@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_point, check_positive_number, check_steps
-from gdlab._random import check_seed
+from gdlab._checks import check_point, check_positive_number, check_seed, check_steps
 from gdlab.losses.base import Loss, Wrapper
 from gdlab.schedules import as_schedule, rate_at
 

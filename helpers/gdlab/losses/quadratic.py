@@ -7,24 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from gdlab._checks import check_positive_number, check_square_matrix
 from gdlab.losses.base import Loss, as_point
-
-
-def _as_symmetric_matrix(H: Any) -> np.ndarray:
-    """Return H as a finite, square, symmetric float matrix, or raise naming what is wrong."""
-    if isinstance(H, numbers.Real) and not isinstance(H, bool):
-        H = [[H]]
-    try:
-        H = np.array(H, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"H must be a number or a square matrix of numbers, got {H!r}") from None
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-        raise ValueError(f"H must be a square matrix (D×D), got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError("H must contain only finite numbers")
-    if not np.allclose(H, H.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(H).max())):
-        raise ValueError("H must be symmetric (H == H.T)")
-    return (H + H.T) / 2
 
 
 class Quadratic(Loss):
@@ -35,7 +19,7 @@ class Quadratic(Loss):
     """
 
     def __init__(self, H: Any, center: Any = None) -> None:
-        self.H = _as_symmetric_matrix(H)
+        self.H = check_square_matrix(H, "H")
         self.dim = self.H.shape[0]
         if center is None:
             center = np.zeros(self.dim)
@@ -98,8 +82,6 @@ def rotation(angle: float) -> np.ndarray:
 
 def rotated_ravine(kappa: float = 100.0, angle: float = 45.0) -> Quadratic:
     """The ravine ½(x² + κ·y²) turned by `angle` degrees: its steep and flat directions are no longer the coordinates (introduced in 10-adaptive)."""
-    from gdlab._checks import check_positive_number
-
     kappa = check_positive_number(kappa, "kappa")
     turn = rotation(check_positive_number(angle, "angle", allow_zero=True))
     loss = Quadratic(turn @ np.diag([1.0, kappa]) @ turn.T)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
+from gdlab._checks import check_fraction, check_positive_number
 from gdlab.losses.base import Loss
 from gdlab.optim.trajectory import Trajectory, run
 
@@ -15,11 +15,8 @@ MAX_SHRINKS = 60  # 0.5**60 ≈ 1e-18: a rate that small means the gradient is n
 
 def _check_search(lr0: Any, shrink: Any, c: Any) -> tuple[float, float, float]:
     """lr0 > 0, and shrink and c in (0, 1), or raise naming the bad one."""
-    lr0 = check_positive_number(lr0, "lr0")
-    for name, value in (("shrink", shrink), ("c", c)):
-        if not 0 < check_positive_number(value, name) < 1:
-            raise ValueError(f"{name} must lie in (0, 1), got {value}")
-    return lr0, float(shrink), float(c)
+    return (check_positive_number(lr0, "lr0"), check_fraction(shrink, "shrink", allow_one=False),
+            check_fraction(c, "c", allow_one=False))
 
 
 def armijo_rate(loss: Loss, w: Any, grad: Any, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4) -> float:

@@ -11,18 +11,13 @@ from gdlab.losses.base import Loss
 from gdlab.optim.trajectory import Trajectory, run
 
 
-def check_beta(beta: Any) -> float:
-    """Return the momentum coefficient as a float in [0, 1) (0 is plain gradient descent), or raise naming `beta`."""
-    return check_decay_rate(beta, "beta")
-
-
 def momentum(loss: Loss, w0: Any, lr: Any, steps: int, *, beta: float, nesterov: bool = False) -> Trajectory:
     """Heavy ball v ← β·v − lr·∇L(w), w ← w + v from v = 0; Nesterov takes the gradient at w + β·v (introduced in 05-momentum).
 
     lr is a number or a schedule t -> lr. The trajectory records the gradient
     at each w (not at the look-ahead point), like every optimiser in gdlab.
     """
-    beta = check_beta(beta)
+    beta = check_decay_rate(beta, "beta")   # in [0, 1): 0 is plain gradient descent
     if not isinstance(nesterov, (bool, np.bool_)):
         raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
     velocity: list[np.ndarray | float] = [0.0]

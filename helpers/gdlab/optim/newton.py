@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
+from gdlab._checks import check_positive_number, check_square_matrix
 from gdlab.losses.base import Loss
 from gdlab.optim.trajectory import Trajectory, run
 
@@ -42,16 +42,7 @@ def newton(loss: Loss, w0: Any, damping: Any, steps: int, *, shift: float = 0.0)
 
 def determinant_learning_rate(hessian: Any) -> float:
     """The scalar heuristic (det H)^(−1/D): one over the geometric mean of the eigenvalues of a positive-definite H (introduced in 07-newton)."""
-    try:
-        H = np.array(hessian, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"hessian must be a square matrix of numbers, got {hessian!r}") from None
-    if H.ndim == 0:
-        H = H.reshape(1, 1)
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-        raise ValueError(f"hessian must be a square (D×D) matrix, got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError("hessian must contain only finite numbers")
+    H = check_square_matrix(hessian, "hessian", symmetric=False)
     sign, logdet = np.linalg.slogdet(H)
     if sign <= 0 or np.any(np.linalg.eigvalsh((H + H.T) / 2) <= 0):
         raise ValueError("hessian must be positive definite: (det H)^(−1/D) is a learning rate only at a minimum")

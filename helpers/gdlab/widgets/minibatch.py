@@ -8,8 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from gdlab._checks import check_point, check_positive_number
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_point, check_positive_number, check_seed
 from gdlab.losses.least_squares import LeastSquares
 from gdlab.losses.minibatch import MiniBatchGradient
 from gdlab.optim.gd import gradient_descent
