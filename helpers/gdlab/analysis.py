@@ -9,6 +9,7 @@ import numpy as np
 
 from gdlab._checks import check_point, check_positive_number, check_rates, check_steps
 from gdlab.losses.base import Loss
+from gdlab.optim.gd import gd_step
 from gdlab.optim.trajectory import Trajectory
 
 
@@ -34,7 +35,7 @@ def sweep(loss: Loss, w0: Any, lrs: Any, steps: int) -> np.ndarray:
     lr = rates.reshape(rates.shape + (1,) * start.ndim)
     with np.errstate(all="ignore"):
         for _ in range(steps):
-            w = w - lr * loss.grad(w)
+            w = gd_step(w, loss.grad(w), lr)
         final = np.asarray(loss.value(w), dtype=float)
         finite_point = np.all(np.isfinite(w.reshape(rates.size, -1)), axis=1)
     return np.where(finite_point & np.isfinite(final), final, np.inf)

@@ -8,6 +8,7 @@ import numpy as np
 
 from gdlab._checks import check_betas, check_curvatures, check_point, check_positive_number, check_rates, check_steps
 from gdlab.losses.base import Loss
+from gdlab.optim.momentum import heavy_ball_step
 
 
 def momentum_matrix(lr: float, beta: float, h: float) -> np.ndarray:
@@ -92,9 +93,7 @@ def run_map(loss: Loss, w0: Any, lrs: Any, betas: Any, steps: int, nesterov: boo
     v = np.zeros_like(w)
     with np.errstate(all="ignore"):
         for _ in range(steps):
-            g = loss.grad(w + beta * v) if nesterov else loss.grad(w)
-            v = beta * v - lr * g
-            w = w + v
+            w, v = heavy_ball_step(loss, w, v, lr, beta, nesterov)
         err = (w - np.asarray(loss.minimum, dtype=float)).reshape(betas.size, lrs.size, -1)
         dist = np.linalg.norm(err, axis=-1)
     return np.where(np.isfinite(dist), dist, np.inf)

@@ -8,6 +8,7 @@ import numpy as np
 
 from gdlab._checks import check_fraction, check_positive_number
 from gdlab.losses.base import Loss
+from gdlab.optim.gd import gd_step
 from gdlab.optim.trajectory import Trajectory, run
 
 MAX_SHRINKS = 60  # 0.5**60 ≈ 1e-18: a rate that small means the gradient is not a descent direction here
@@ -37,7 +38,7 @@ def armijo_rate(loss: Loss, w: Any, grad: Any, lr0: float = 1.0, shrink: float =
 def backtracking(loss: Loss, w0: Any, lr0: float, steps: int, *, shrink: float = 0.5, c: float = 1e-4) -> Trajectory:
     """Gradient descent whose rate is found by Armijo backtracking at every step, starting from lr0 each time; `lr` records each accepted rate."""
     lr0, shrink, c = _check_search(lr0, shrink, c)
-    return run(loss, w0, None, steps, update=lambda t, w, g, rate: w - rate * g,
+    return run(loss, w0, None, steps, update=lambda t, w, g, rate: gd_step(w, g, rate),
                rate_rule=lambda t, w, g: armijo_rate(loss, w, g, lr0, shrink, c))
 
 
@@ -51,5 +52,5 @@ def polyak(loss: Loss, w0: Any, f_star: float, steps: int) -> Trajectory:
     """Gradient descent with Polyak's rate (L(w) − f*)/‖∇L(w)‖² at every step, for a loss whose lowest value f* is known."""
     if isinstance(f_star, bool) or not np.isfinite(np.asarray(f_star, dtype=float)).all() or np.ndim(f_star):
         raise ValueError(f"f_star must be a finite number (the loss's lowest value), got {f_star!r}")
-    return run(loss, w0, None, steps, update=lambda t, w, g, rate: w - rate * g,
+    return run(loss, w0, None, steps, update=lambda t, w, g, rate: gd_step(w, g, rate),
                rate_rule=lambda t, w, g: polyak_rate(loss.value(w), f_star, g))
