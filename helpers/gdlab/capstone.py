@@ -19,8 +19,7 @@ from gdlab.optim.gd import gradient_descent
 from gdlab.optim.momentum import momentum
 from gdlab.optim.newton import newton
 from gdlab.optim.trajectory import Trajectory
-from gdlab.schedules import (ReduceOnPlateau, cosine_with_warmup, exponential, inverse_sqrt, inverse_time,
-                             step_decay)
+from gdlab.schedules import SCHEDULES, ReduceOnPlateau, schedule_by_name
 
 N_EXAMPLES = 500
 N_FEATURES = 50
@@ -33,15 +32,9 @@ START_SPREAD = 0.05
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "newton")
 KEYS = ("optimizer", "lr", "steps", "schedule", "beta", "shift")
-# name -> (required parameters, optional parameters); the starting rate is config["lr"], the total config["steps"]
-SCHEDULES = {
-    "step_decay": ((), ("drop", "every")),
-    "exponential": (("gamma",), ()),
-    "inverse_sqrt": ((), ("k",)),
-    "inverse_time": ((), ("k",)),
-    "cosine_with_warmup": ((), ("warmup", "lr_min")),
-    "reduce_on_plateau": ((), ("factor", "patience", "threshold", "min_lr")),
-}
+# the schedules a configuration may name: gdlab.schedules.SCHEDULES but "constant" (a constant rate is None);
+# the starting rate is config["lr"], the run's length config["steps"]
+DECAYS = tuple(name for name in SCHEDULES if name != "constant")
 ALIASES = {"learning_rate": "lr", "rate": "lr", "lr0": "lr", "damping": "lr", "momentum": "beta", "mu": "beta",
            "n_steps": "steps", "num_steps": "steps", "iterations": "steps", "epochs": "steps",
            "optimiser": "optimizer", "method": "optimizer", "lr_schedule": "schedule", "decay": "schedule"}
@@ -144,10 +137,10 @@ def _check_schedule(schedule: Any) -> dict | None:
     name = schedule.get("name")
     if name == "constant" and len(schedule) == 1:
         return None
-    if name not in SCHEDULES:
-        raise ConfigError(f"config['schedule']['name'] must be one of {', '.join(SCHEDULES)} (or None for a constant "
+    if name not in DECAYS:
+        raise ConfigError(f"config['schedule']['name'] must be one of {', '.join(DECAYS)} (or None for a constant "
                           f"rate), got {name!r}")
-    required, optional = SCHEDULES[name]
+    required, optional = SCHEDULES[name].required, SCHEDULES[name].optional
     for key in schedule:
         if key != "name" and key not in required + optional:
             allowed = ", ".join(required + optional) or "none"
@@ -224,23 +217,10 @@ def build_schedule(schedule: dict | None, lr: float, steps: int) -> Any:
     if schedule is None:
         return lr
     params = {k: v for k, v in schedule.items() if k != "name"}
-    name = schedule["name"]
     try:
-        if name == "step_decay":
-            return step_decay(lr, **params)
-        if name == "exponential":
-            return exponential(lr, **params)
-        if name == "inverse_sqrt":
-            return inverse_sqrt(lr, **params)
-        if name == "inverse_time":
-            return inverse_time(lr, **params)
-        if name == "cosine_with_warmup":
-            return cosine_with_warmup(lr, params.get("warmup", 0), steps, params.get("lr_min", 0.0))
-        if name == "reduce_on_plateau":
-            return ReduceOnPlateau(lr, **params)
+        return schedule_by_name(schedule["name"], lr, steps, **params)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"config['schedule'] ({name}): {error}") from None
-    raise ConfigError(f"config['schedule']['name'] must be one of {', '.join(SCHEDULES)}, got {name!r}")
+        raise ConfigError(f"config['schedule'] ({schedule['name']}): {error}") from None
 
 
 def gradients_per_step(optimizer: str, dim: int = N_FEATURES) -> int:
@@ -401,3 +381,23 @@ def diagnose(run: CapstoneRun) -> str:
                 f"velocity keeps carrying the run past the minimum (the error shrinks at best by √β ≈ {np.sqrt(beta):.3g} "
                 f"per step); a smaller β damps the swings{spare}")
     return f"the final loss is {run.final_gap:.3g} above L*, more than the target gap {problem.target_gap:g}{spare}"
+
+
+SCHEDULE_PRESETS = {
+    "constant": None,
+    "exponential, halves every 50 steps": {"name": "exponential", "gamma": round(0.5 ** (1 / 50), 5)},
+    "1/t, half at step 50": {"name": "inverse_time", "k": 0.02},
+    "cosine down to 0": {"name": "cosine_with_warmup", "warmup": 0},
+}
+
+
+def explorer_config(lr: float, beta: float, schedule: str, steps: int) -> dict:
+    """The configuration dict the explorer runs: plain GD when β = 0, heavy ball otherwise (introduced in 09-capstone)."""
+    if schedule not in SCHEDULE_PRESETS:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_PRESETS)}; got {schedule!r}")
+    config: dict = {"optimizer": "gd" if beta == 0 else "momentum", "lr": round(float(lr), 4)}
+    if beta != 0:
+        config["beta"] = round(float(beta), 3)
+    config["schedule"] = SCHEDULE_PRESETS[schedule]
+    config["steps"] = int(steps)
+    return config

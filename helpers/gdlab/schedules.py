@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from gdlab._checks import check_count, check_fraction, check_positive_number
 from gdlab.losses.base import Loss, Wrapper
+
+if TYPE_CHECKING:
+    from gdlab.optim.trajectory import Trajectory
 
 Schedule = Callable[[int], float]
 
@@ -232,3 +236,91 @@ class _Watched(Wrapper):
     def grad(self, w: Any) -> np.ndarray:
         """The inner loss's gradient."""
         return self.inner.grad(w)
+
+
+# ---------------------------------------------------------------------------
+# Every schedule gdlab builds by name: the capstone's configurations (09) and
+# the schedule picker (04) both look them up here.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleKind:
+    """How to build one kind of schedule by name: factory(lr0, **parameters), plus the run's length as `total` if it needs it."""
+
+    label: str                             # what the schedule picker (04) shows
+    factory: Callable[..., Any]
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    defaults: tuple[tuple[str, Any], ...] = ()
+    needs_total: bool = False
+
+
+SCHEDULES = {
+    "constant": ScheduleKind("constant", constant),
+    "step_decay": ScheduleKind("step decay", step_decay, optional=("drop", "every")),
+    "exponential": ScheduleKind("exponential", exponential, required=("gamma",)),
+    "inverse_sqrt": ScheduleKind("inverse square root", inverse_sqrt, optional=("k",)),
+    "inverse_time": ScheduleKind("1/t", inverse_time, optional=("k",)),
+    "reduce_on_plateau": ScheduleKind("reduce on plateau", ReduceOnPlateau,
+                                      optional=("factor", "patience", "threshold", "min_lr")),
+    "cosine_with_warmup": ScheduleKind("cosine with warm-up", cosine_with_warmup, optional=("warmup", "lr_min"),
+                                       defaults=(("warmup", 0),), needs_total=True),
+}
+SCHEDULE_LABELS = tuple(kind.label for kind in SCHEDULES.values())
+
+
+def schedule_by_name(name: str, lr0: float, steps: int, **parameters: Any) -> Any:
+    """The schedule SCHEDULES[name] starting at lr0, for a run of `steps` updates (introduced in 09-capstone)."""
+    if name not in SCHEDULES:
+        raise ValueError(f"name must be one of {', '.join(SCHEDULES)}; got {name!r}")
+    kind = SCHEDULES[name]
+    arguments = {**dict(kind.defaults), **parameters}
+    if kind.needs_total:
+        arguments["total"] = steps
+    return kind.factory(lr0, **arguments)
+
+
+def make_schedule(name: str, lr0: float, decay: int, steps: int) -> tuple[Any, str]:
+    """The schedule the picker means by (name, lr0, decay), and its formula in words (introduced in 04-decay).
+
+    `decay` is a number of steps: the step at which the decaying schedules have
+    halved the rate (step decay halves every `decay` steps), the patience of
+    reduce-on-plateau, the warm-up of the cosine schedule.
+    """
+    lr0 = check_positive_number(lr0, "lr0")
+    decay = max(1, int(decay))
+    if name not in SCHEDULE_LABELS:
+        raise ValueError(f"name must be one of {', '.join(SCHEDULE_LABELS)}; got {name!r}")
+    if name == "constant":
+        return constant(lr0), f"lr = {lr0:.3g} at every step"
+    if name == "step decay":
+        return schedule_by_name("step_decay", lr0, steps, drop=0.5, every=decay), f"lr = {lr0:.3g}·0.5^⌊t/{decay}⌋ (halved every {decay} steps)"
+    if name == "exponential":
+        gamma = 0.5 ** (1.0 / decay)
+        return schedule_by_name("exponential", lr0, steps, gamma=gamma), f"lr = {lr0:.3g}·{gamma:.4f}^t (halves every {decay} steps)"
+    if name == "inverse square root":
+        k = 3.0 / decay
+        return schedule_by_name("inverse_sqrt", lr0, steps, k=k), f"lr = {lr0:.3g}/√(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
+    if name == "1/t":
+        k = 1.0 / decay
+        return schedule_by_name("inverse_time", lr0, steps, k=k), f"lr = {lr0:.3g}/(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
+    if name == "reduce on plateau":
+        return schedule_by_name("reduce_on_plateau", lr0, steps, factor=0.5, patience=decay), (
+            f"lr starts at {lr0:.3g} and halves once {decay + 1} steps in a row bring no new best loss (patience {decay})")
+    if name == "cosine with warm-up":
+        warmup = min(decay, steps - 1)
+        return schedule_by_name("cosine_with_warmup", lr0, steps, warmup=warmup), (
+            f"lr climbs to {lr0:.3g} over {warmup} steps, then follows a half cosine to 0 at step {steps}")
+    raise AssertionError(f"no formula for the schedule {name!r}")   # every label of SCHEDULES has one above
+
+
+def run_schedule(loss: Loss, w0: Any, schedule: Any, steps: int) -> Trajectory:
+    """Gradient descent with `schedule`, replaying the loss's noise from its seed and watching the loss for reduce-on-plateau (introduced in 04-decay)."""
+    from gdlab.optim.gd import gradient_descent   # gdlab.optim reads its rates from this module
+
+    if hasattr(loss, "reset"):
+        loss.reset()
+    if isinstance(schedule, ReduceOnPlateau):
+        return gradient_descent(schedule.watch(loss), w0, schedule, steps)
+    return gradient_descent(loss, w0, schedule, steps)

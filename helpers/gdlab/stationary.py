@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
-import numbers
+import math
 from typing import Any
 
 import numpy as np
 
 from gdlab._checks import check_square_matrix
 from gdlab.losses.base import Loss
+from gdlab.losses.saddle import Saddle
+from gdlab.optim.gd import gradient_descent
+from gdlab.optim.trajectory import Trajectory
 
 
 class StationaryKind(enum.StrEnum):
@@ -47,3 +50,16 @@ def is_stationary(loss: Loss, w: Any, tol: float = 1e-8) -> bool:
     """True when the gradient of `loss` at the single point `w` has norm at most `tol` (introduced in 06-saddles-plateaus)."""
     g = np.asarray(loss.grad(np.asarray(w, dtype=float)), dtype=float)
     return bool(np.linalg.norm(g) <= tol)
+
+
+MAX_ESCAPE_STEPS = 300
+
+
+def escape_run(eps: float, lr: float, x0: float = 1.0, b: float = 1.0) -> tuple[Trajectory, int | None, float]:
+    """GD on x² − b·y² from (x0, ε), long enough to leave the saddle; returns the run, the measured and the predicted escape step (introduced in 06-saddles-plateaus)."""
+    loss = Saddle(1.0, b)
+    predicted = math.log(1.0 / eps) / math.log(loss.escape_rate(lr))
+    steps = min(MAX_ESCAPE_STEPS, int(math.ceil(predicted)) + 5)
+    run = gradient_descent(loss, [x0, eps], lr, steps)
+    escaped = np.flatnonzero(np.abs(run.w[:, 1]) >= 1.0)
+    return run, (int(escaped[0]) if escaped.size else None), predicted
