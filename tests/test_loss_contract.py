@@ -7,7 +7,7 @@ differences of the gradient; on a stack of points value, grad and hessian keep t
 gdlab.losses.Loss (batch, batch + point, batch + (D, D)) and agree point by point; `minimum` is a
 point where the gradient vanishes and the loss is lowest, or None exactly for the losses in
 NO_MINIMUM; `curvatures` are the Hessian's eigenvalues exactly when the Hessian is the same
-everywhere, else None. Wrappers that add noise or draw mini-batches (their gradient is not the
+everywhere, else None; reset() replays the gradients. Wrappers that add noise or draw mini-batches (their gradient is not the
 value's derivative by design) are checked through the loss they wrap, and declare its minimum and
 curvatures.
 """
@@ -158,3 +158,15 @@ def test_wrappers_declare_the_minimum_and_curvatures_of_their_loss(name, inner):
         assert (mine is None) == (theirs is None) and (mine is None or np.array_equal(mine, theirs))
     w = np.random.default_rng(8).normal(size=loss.dim)
     assert np.array_equal(wrapped.hessian(w), loss.hessian(w))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES) + sorted(WRAPPERS))
+def test_reset_replays_the_gradients(name):
+    """After reset(), does every loss (a wrapper's seeded noise or batches too) give the same gradients again?"""
+    inner = losses.LeastSquares(REGRESSION.X, REGRESSION.y)
+    loss = (losses.MiniBatchGradient(inner, batch_size=5, seed=0) if name == "MiniBatchGradient"
+            else losses.NoisyGradient(inner, 1.0, seed=0) if name == "NoisyGradient" else LOSSES[name]())
+    w = np.random.default_rng(9).uniform(-1, 1, size=point_shape(loss))
+    first = [np.asarray(loss.grad(w)) for _ in range(3)]
+    assert loss.reset() is None
+    assert all(np.array_equal(a, np.asarray(loss.grad(w))) for a in first)

@@ -319,8 +319,7 @@ def run_schedule(loss: Loss, w0: Any, schedule: Any, steps: int) -> Trajectory:
     """Gradient descent with `schedule`, replaying the loss's noise from its seed and watching the loss for reduce-on-plateau (introduced in 04-decay)."""
     from gdlab.optim.gd import gradient_descent   # gdlab.optim reads its rates from this module
 
-    if hasattr(loss, "reset"):
-        loss.reset()
+    loss.reset()
     if isinstance(schedule, ReduceOnPlateau):
         return gradient_descent(schedule.watch(loss), w0, schedule, steps)
     return gradient_descent(loss, w0, schedule, steps)

@@ -27,7 +27,9 @@ class Loss:
       parameter, (D,) otherwise), or None when the loss has no minimum or no
       single one (a saddle, a cubic, a double well's two wells, a network);
     - `curvatures`: the Hessian's eigenvalues, smallest first (shape (D,)),
-      when the Hessian is the same at every point; None when it varies.
+      when the Hessian is the same at every point; None when it varies;
+    - `reset()`: replay a loss's randomness (noise, mini-batches) from its
+      seed, so that two runs see the same; nothing for a deterministic loss.
 
     A loss that wraps another (NoisyGradient, MiniBatchGradient, Rescaled)
     keeps it in `inner`.
@@ -58,6 +60,9 @@ class Loss:
     def _constant_hessian(self, H: np.ndarray, w: Any) -> np.ndarray:
         """The same D×D matrix H at every point of `w` (shape batch + (D, D)), for losses whose Hessian never changes."""
         return np.array(np.broadcast_to(H, self._batch_shape(w) + (self.dim, self.dim)))
+
+    def reset(self) -> None:
+        """Replay the loss's randomness from its seed (nothing to do for a deterministic loss)."""
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
         """The loss at `w`, so a loss can be used where a plain function is expected."""
@@ -90,6 +95,10 @@ class Wrapper(Loss):
     def hessian(self, w: Any) -> np.ndarray:
         """The inner loss's Hessian at each point of `w`, exactly."""
         return self.inner.hessian(w)
+
+    def reset(self) -> None:
+        """Replay the inner loss's randomness (a wrapper with randomness of its own replays that instead)."""
+        self.inner.reset()
 
     @property
     def minimum(self) -> np.ndarray | None:

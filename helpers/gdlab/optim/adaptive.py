@@ -87,7 +87,6 @@ def race(loss: Loss, w0: Any, lr: float, steps: int, *, beta1: float = 0.9, beta
     }
     results = {}
     for name, make in runs.items():
-        if hasattr(loss, "reset"):
-            loss.reset()
+        loss.reset()
         results[name] = make()
     return results

@@ -11,7 +11,7 @@ from gdlab.optim.trajectory import Trajectory, run
 
 
 def gd_step(w: Any, grad: Any, lr: Any) -> np.ndarray:
-    """The update rule w − lr·∇L(w); works elementwise on stacks of points and of rates (a sweep runs all rates at once)."""
+    """The update rule w − lr·∇L(w), elementwise on stacks of points and rates (introduced in 02-first-steps; a sweep runs all rates at once)."""
     return w - lr * grad
 
 
