@@ -139,15 +139,28 @@ def check_betas(values: Any) -> np.ndarray:
     return arr
 
 
-def check_curvatures(h: Any) -> np.ndarray:
-    """Return curvatures as a 1-D float array of finite numbers > 0 (at least one), or raise naming `h`."""
+def check_curvatures(h: Any, name: str = "h") -> np.ndarray:
+    """Return curvatures as a 1-D float array of finite numbers > 0 (at least one), or raise naming the argument."""
     try:
         arr = np.atleast_1d(np.array(h, dtype=float))
     except (TypeError, ValueError):
-        raise TypeError(f"h must be a curvature or an array of curvatures, got {h!r}") from None
+        raise TypeError(f"{name} must be a curvature or an array of curvatures, got {h!r}") from None
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"h must be one or more finite curvatures > 0, got {h!r}")
+        raise ValueError(f"{name} must be one or more finite curvatures > 0, got {h!r}")
     return arr
+
+
+def check_scales(scales: Any, dim: int) -> np.ndarray:
+    """Return feature scales (None: all 1; one number; or one per feature) as `dim` finite numbers > 0, or raise naming `scales`."""
+    if scales is None:
+        return np.ones(dim)
+    try:
+        scale = np.broadcast_to(np.asarray(scales, dtype=float), (dim,)).copy()
+    except (TypeError, ValueError):
+        raise ValueError(f"scales must be one number or one number per feature ({dim}), got {scales!r}") from None
+    if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+        raise ValueError(f"scales must be finite numbers > 0, one per feature, got {scales!r}")
+    return scale
 
 
 def check_indices(idx: Any, n: int) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_point, check_positive_number, check_seed, check_steps
+from gdlab._checks import check_point, check_positive_number, check_rates, check_seed, check_steps
 from gdlab.losses.base import Loss, Wrapper
 from gdlab.schedules import as_schedule, rate_at
 
@@ -81,9 +81,7 @@ class NoisyGradient(Wrapper):
         curvatures add. Vectorised over lr; inf where lr ≥ 2/h_max (no floor: the run diverges).
         """
         h = self._positive_curvatures()
-        rates = np.asarray(lr, dtype=float)
-        if np.any(~np.isfinite(rates)) or np.any(rates <= 0):
-            raise ValueError(f"lr must be finite numbers > 0, got {lr!r}")
+        rates = check_rates(lr, "lr")
         r = rates[..., None]
         with np.errstate(divide="ignore", invalid="ignore"):
             per_direction = np.where(r * h < 2.0, r * self.sigma ** 2 / (2.0 * (2.0 - r * h)), np.inf)

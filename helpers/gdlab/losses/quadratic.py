@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number, check_square_matrix
+from gdlab._checks import check_point, check_positive_number, check_square_matrix
 from gdlab.losses.base import Loss, as_point
 
 
@@ -22,19 +22,7 @@ class Quadratic(Loss):
         self.dim = self.H.shape[0]
         if center is None:
             center = np.zeros(self.dim)
-        try:
-            c = np.array(center, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"center must be a number or an array of numbers, got {center!r}") from None
-        if self.dim == 1:
-            if c.size != 1:
-                raise ValueError(f"center must be a single number when H is 1×1, got shape {c.shape}")
-            c = c.reshape(())
-        elif c.shape != (self.dim,):
-            raise ValueError(f"center must have shape ({self.dim},) to match H, got shape {c.shape}")
-        if not np.all(np.isfinite(c)):
-            raise ValueError("center must contain only finite numbers")
-        self.center = c
+        self.center = check_point(center, self.dim, "center")
         self.name = f"Quadratic(H={self.H.tolist()}, center={self.center.tolist()})"
 
     @property
