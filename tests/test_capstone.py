@@ -345,13 +345,15 @@ def test_diagnosis_names_the_typical_failures():
 
 
 def test_capstone_problem_checks_its_arguments():
-    """Does capstone_problem refuse a missing seed, a bad target gap and a bad budget, naming them?"""
+    """Does capstone_problem refuse a missing seed, a bad target gap and a bad budget (not a whole number), naming them?"""
     with pytest.raises(ValueError, match="seed"):
         capstone_problem(seed=None)
     with pytest.raises(ValueError, match="target_gap"):
         capstone_problem(target_gap=0)
-    with pytest.raises(ValueError, match="budget"):
+    with pytest.raises(TypeError, match="budget"):
         capstone_problem(budget=2.5)
+    with pytest.raises(ValueError, match="budget"):
+        capstone_problem(budget=0)
 
 
 def test_nearby_start_is_near():

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_seed
+from gdlab._checks import check_count, check_positive_number, check_seed
 from gdlab.classification import make_classification
 from gdlab.losses.base import Loss
 from gdlab.losses.logistic import LogisticRegression
@@ -93,10 +93,8 @@ def capstone_problem(seed: int = 0, start_seed: int | None = None, target_gap: f
     seed = check_seed(seed)
     if seed is None:
         raise ValueError("seed must be a whole number >= 0: the capstone's data set must be reproducible")
-    if isinstance(target_gap, bool) or not isinstance(target_gap, numbers.Real) or not 0 < float(target_gap) < np.inf:
-        raise ValueError(f"target_gap must be a finite number > 0, got {target_gap!r}")
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
-        raise ValueError(f"budget must be a whole number of gradient evaluations >= 1, got {budget!r}")
+    target_gap = check_positive_number(target_gap, "target_gap")
+    budget = check_count(budget, "budget", of=" of gradient evaluations")
     loss = _capstone_loss(seed)
     if start_seed is None:
         w0 = np.zeros(N_FEATURES)
@@ -321,9 +319,7 @@ def run_config(config: Any, problem: CapstoneProblem | None = None, max_evaluati
     per_step = gradients_per_step(checked["optimizer"], loss.dim)
     steps = checked["steps"]
     if max_evaluations is not None:
-        if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, numbers.Integral) or max_evaluations < 0:
-            raise ValueError(f"max_evaluations must be a whole number >= 0, got {max_evaluations!r}")
-        steps = min(steps, int(max_evaluations) // per_step)
+        steps = min(steps, check_count(max_evaluations, "max_evaluations", minimum=0) // per_step)
     rate = build_schedule(checked["schedule"], checked["lr"], checked["steps"])
     if isinstance(rate, ReduceOnPlateau):
         loss = rate.watch(loss)
