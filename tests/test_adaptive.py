@@ -50,8 +50,8 @@ def test_rmsprop_first_step_is_lr_over_root_of_one_minus_rho(lr, rho, scale):
 def test_adam_first_step_with_and_without_bias_correction(lr, beta1, beta2, scale):
     """Is Adam's first step lr·sign(g) with the correction and lr·(1 − β₁)/√(1 − β₂) without, whatever the gradient's size?"""
     loss, w0 = Quadratic(np.diag([scale, 1.0])), np.array([1.0, -1.0])
-    corrected = adam(loss, w0, lr, 1, beta1, beta2)
-    plain = adam(loss, w0, lr, 1, beta1, beta2, bias_correction=False)
+    corrected = adam(loss, w0, lr, 1, beta1=beta1, beta2=beta2)
+    plain = adam(loss, w0, lr, 1, beta1=beta1, beta2=beta2, bias_correction=False)
     assert np.allclose(corrected.w[1] - w0, -lr * np.sign(loss.grad(w0)), rtol=1e-6)
     assert np.allclose(np.abs(plain.w[1] - w0), lr * (1 - beta1) / np.sqrt(1 - beta2), rtol=1e-4)  # ε/√v ≤ 1e-5
 
@@ -72,7 +72,7 @@ def test_adam_ignores_the_scale_of_a_coordinate_and_gradient_descent_does_not(c,
 
 
 def test_backtracking_on_x_squared_from_2_rejects_1_and_lands_on_0():
-    run = backtracking(parabola(1.0), 2.0, 2)
+    run = backtracking(parabola(1.0), 2.0, 1.0, 2)
     assert run.lr[0] == 0.5 and run.w[1] == 0.0
 
 
@@ -91,13 +91,13 @@ def test_armijo_rate_is_the_first_rate_with_sufficient_decrease(h, lr0, shrink, 
 
 @given(h=st.floats(1e-3, 1e3), w0=st.floats(-100, 100).filter(lambda x: abs(x) > 1e-3))
 def test_polyak_on_a_parabola_uses_one_over_2h_and_halves_the_error(h, w0):
-    run = polyak(Quadratic(h), w0, 6)
+    run = polyak(Quadratic(h), w0, 0.0, 6)
     assert np.allclose(run.lr, 1 / (2 * h))
     assert np.allclose(run.w[1:], run.w[:-1] / 2)
 
 
 def test_polyak_rests_at_the_minimum():
-    assert polyak(Quadratic(2.0), 0.0, 3).lr.tolist() == [0.0, 0.0, 0.0]
+    assert polyak(Quadratic(2.0), 0.0, 0.0, 3).lr.tolist() == [0.0, 0.0, 0.0]
 
 
 @given(lr=rates, warmup=st.integers(1, 50), t=st.integers(0, 200))
@@ -109,15 +109,8 @@ def test_warmup_rescues_heavy_ball_on_the_quartic_bowl():
     """The notebook's example: heavy ball (β = 0.9, lr = 0.5) from w = 3 diverges at step 6, and converges with a 10-step warm-up."""
     bowl = QuarticBowl()
     assert float(bowl.hessian(3.0)[0, 0]) == 28.0 and float(bowl.hessian(0.0)[0, 0]) == 1.0
-    assert momentum(bowl, 3.0, 0.5, 0.9, 300).stopped_at == 6
-    assert momentum(bowl, 3.0, linear_warmup(0.5, 10), 0.9, 300).loss[-1] < 1e-13
-
-
-@given(w=st.floats(-3, 3), a=st.floats(0.1, 5))
-def test_quartic_bowl_gradient_and_curvature_match_finite_differences(w, a):
-    bowl, h = QuarticBowl(a), 1e-5
-    assert float(bowl.grad(w)) == pytest.approx((bowl.value(w + h) - bowl.value(w - h)) / (2 * h), rel=1e-5, abs=1e-6)
-    assert float(bowl.hessian(w)[0, 0]) == pytest.approx((bowl.grad(w + h) - bowl.grad(w - h)) / (2 * h), rel=1e-5, abs=1e-5)
+    assert momentum(bowl, 3.0, 0.5, 300, beta=0.9).stopped_at == 6
+    assert momentum(bowl, 3.0, linear_warmup(0.5, 10), 300, beta=0.9).loss[-1] < 1e-13
 
 
 def test_rotated_ravine_keeps_its_curvatures():
@@ -139,16 +132,16 @@ def test_the_turned_ravine_table_of_the_notebook():
     assert found["Adam", "aligned"] == (223, pytest.approx(0.03)) and found["Adam", "turned"] == (232, pytest.approx(1.687, abs=1e-3))
     for loss, start in cases:
         assert steps_to_shrink(gradient_descent(loss, start, 2 / 101, 3000)) == 691
-        assert steps_to_shrink(newton(loss, start, 3)) == 1
+        assert steps_to_shrink(newton(loss, start, 1.0, 3)) == 1
 
 
 def test_race_runs_four_optimisers_and_replays_the_noise():
     noisy = NoisyGradient(RAVINE, sigma=1.0, seed=0)
-    runs = race(noisy, [2.0, 1.0], 20, 0.01)
+    runs = race(noisy, [2.0, 1.0], 0.01, 20)
     assert list(runs) == ["gradient descent", "momentum", "RMSProp", "Adam"]
-    again = race(noisy, [2.0, 1.0], 20, 0.01)
+    again = race(noisy, [2.0, 1.0], 0.01, 20)
     assert all(np.array_equal(runs[k].w, again[k].w) for k in runs)
-    assert np.allclose(race(RAVINE, [2.0, 1.0], 10, 0.01, warmup=5)["gradient descent"].lr[:5], 0.01 * np.arange(1, 6) / 5)
+    assert np.allclose(race(RAVINE, [2.0, 1.0], 0.01, 10, warmup=5)["gradient descent"].lr[:5], 0.01 * np.arange(1, 6) / 5)
 
 
 @pytest.mark.parametrize("call, argument", [
@@ -157,10 +150,10 @@ def test_race_runs_four_optimisers_and_replays_the_noise():
     (lambda: adam(RAVINE, [1.0, 1.0], 0.1, 5, beta1=-0.1), "beta1"),
     (lambda: adam(RAVINE, [1.0, 1.0], 0.1, 5, beta2=1.5), "beta2"),
     (lambda: adam(RAVINE, [1.0, 1.0], 0.1, 5, bias_correction="yes"), "bias_correction"),
-    (lambda: backtracking(RAVINE, [1.0, 1.0], 5, lr0=0), "lr0"),
-    (lambda: backtracking(RAVINE, [1.0, 1.0], 5, shrink=1.0), "shrink"),
-    (lambda: backtracking(RAVINE, [1.0, 1.0], 5, c=2.0), "c"),
-    (lambda: polyak(RAVINE, [1.0, 1.0], 5, f_star=float("nan")), "f_star"),
+    (lambda: backtracking(RAVINE, [1.0, 1.0], 0, 5), "lr0"),
+    (lambda: backtracking(RAVINE, [1.0, 1.0], 1.0, 5, shrink=1.0), "shrink"),
+    (lambda: backtracking(RAVINE, [1.0, 1.0], 1.0, 5, c=2.0), "c"),
+    (lambda: polyak(RAVINE, [1.0, 1.0], float("nan"), 5), "f_star"),
     (lambda: linear_warmup(0.1, -1), "warmup"),
     (lambda: QuarticBowl(-1.0), "a"),
     (lambda: rotated_ravine(kappa=0), "kappa"),

@@ -38,30 +38,12 @@ def random_loss(seed: int, n: int, dim: int, l2: float) -> LogisticRegression:
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), dim=st.integers(1, 6), l2=st.floats(0.0, 1.0))
-def test_gradient_matches_central_differences(seed, dim, l2):
-    """Does grad agree with central differences of value, coordinate by coordinate, to 1e-6?"""
-    loss = random_loss(seed, 40, dim, l2)
-    w = np.random.default_rng(seed + 1).normal(size=dim) * 2
-    h = 1e-5
-    numeric = np.array([(loss.value(w + h * e) - loss.value(w - h * e)) / (2 * h) for e in np.eye(dim)])
-    analytic = np.atleast_1d(loss.grad(w if dim > 1 else w[0]))
-    assert np.allclose(analytic, numeric, atol=1e-6)
-
-
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), dim=st.integers(1, 6), l2=st.floats(0.0, 1.0))
-def test_hessian_matches_differences_of_the_gradient(seed, dim, l2):
-    """Is the Hessian the central difference of the gradient (to 1e-6), symmetric and positive semi-definite?"""
+def test_hessian_is_positive_semi_definite_above_l2(seed, dim, l2):
+    """Is every eigenvalue of the Hessian at least l2 (the loss is convex)? Its agreement with the gradient is test_loss_contract's."""
     loss = random_loss(seed, 40, dim, l2)
     w = np.random.default_rng(seed + 2).normal(size=dim) * 2
-    h = 1e-5
-    point = (lambda v: v) if dim > 1 else (lambda v: v[0])
-    columns = [(np.atleast_1d(loss.grad(point(w + h * e))) - np.atleast_1d(loss.grad(point(w - h * e)))) / (2 * h)
-               for e in np.eye(dim)]
-    H = np.asarray(loss.hessian(point(w))).reshape(dim, dim)
-    assert np.allclose(H, np.array(columns).T, atol=1e-6)
-    assert np.allclose(H, H.T)
-    assert np.linalg.eigvalsh(H)[0] >= l2 - 1e-12
+    H = np.asarray(loss.hessian(w if dim > 1 else w[0]))
+    assert H.shape == (dim, dim) and np.linalg.eigvalsh(H)[0] >= l2 - 1e-12
 
 
 def test_losses_are_vectorised_over_leading_axes():
@@ -262,10 +244,10 @@ def test_cost_is_steps_times_gradients_per_step(optimizer, per_step):
 
 @pytest.mark.parametrize("config, direct", [
     ({"optimizer": "gd", "lr": 0.4, "steps": 30}, lambda p: gradient_descent(p.loss, p.w0, 0.4, 30)),
-    ({"optimizer": "momentum", "lr": 0.4, "beta": 0.7, "steps": 30}, lambda p: momentum(p.loss, p.w0, 0.4, 0.7, 30)),
+    ({"optimizer": "momentum", "lr": 0.4, "beta": 0.7, "steps": 30}, lambda p: momentum(p.loss, p.w0, 0.4, 30, beta=0.7)),
     ({"optimizer": "nesterov", "lr": 0.4, "beta": 0.7, "steps": 30},
-     lambda p: momentum(p.loss, p.w0, 0.4, 0.7, 30, nesterov=True)),
-    ({"optimizer": "newton", "lr": 0.5, "shift": 0.1, "steps": 3}, lambda p: newton(p.loss, p.w0, 3, 0.5, 0.1)),
+     lambda p: momentum(p.loss, p.w0, 0.4, 30, beta=0.7, nesterov=True)),
+    ({"optimizer": "newton", "lr": 0.5, "shift": 0.1, "steps": 3}, lambda p: newton(p.loss, p.w0, 0.5, 3, shift=0.1)),
     ({"optimizer": "gd", "lr": 0.4, "steps": 30, "schedule": {"name": "exponential", "gamma": 0.9}},
      lambda p: gradient_descent(p.loss, p.w0, lambda t: 0.4 * 0.9 ** t, 30)),
 ])
@@ -363,13 +345,15 @@ def test_diagnosis_names_the_typical_failures():
 
 
 def test_capstone_problem_checks_its_arguments():
-    """Does capstone_problem refuse a missing seed, a bad target gap and a bad budget, naming them?"""
+    """Does capstone_problem refuse a missing seed, a bad target gap and a bad budget (not a whole number), naming them?"""
     with pytest.raises(ValueError, match="seed"):
         capstone_problem(seed=None)
     with pytest.raises(ValueError, match="target_gap"):
         capstone_problem(target_gap=0)
-    with pytest.raises(ValueError, match="budget"):
+    with pytest.raises(TypeError, match="budget"):
         capstone_problem(budget=2.5)
+    with pytest.raises(ValueError, match="budget"):
+        capstone_problem(budget=0)
 
 
 def test_nearby_start_is_near():

@@ -149,7 +149,7 @@ def test_on_a_flat_loss_the_plateau_rate_is_lr0_times_factor_every_patience_plus
 
 def test_the_picker_says_when_reduce_on_plateau_really_cuts():
     """Does the schedule picker's caption count the patience + 1 steps after which the rate halves, as the rule does?"""
-    from gdlab.widgets.schedules import make_schedule
+    from gdlab.schedules import make_schedule
 
     plateau, caption = make_schedule("reduce on plateau", 0.5, 10, 200)
     assert "halves once 11 steps in a row bring no new best loss" in caption
@@ -290,13 +290,13 @@ def test_the_schedule_picker_renders_headless(monkeypatch, seed):
     """Does the schedule picker draw a still picture with its defaults for every schedule?"""
 
     from gdlab.widgets import SchedulePicker
-    from gdlab.widgets.schedules import SCHEDULES
+    from gdlab.schedules import SCHEDULE_LABELS
 
     monkeypatch.setenv("GDLAB_HEADLESS", "1")
     noisy = NoisyGradient(Quadratic(np.eye(10), np.zeros(10)), 1.0, seed=seed)
     picker = SchedulePicker(noisy, np.full(10, 5.0), steps=100, target=0.5)
     assert picker.image.value[:4] == b"\x89PNG"
-    for name in SCHEDULES:  # redraw times: tests/benchmarks/widget_redraw.py
+    for name in SCHEDULE_LABELS:  # redraw times: tests/benchmarks/widget_redraw.py
         picker.update(name, 0.3, 10)
         assert not picker.run.diverged
     assert os.environ["GDLAB_HEADLESS"] == "1"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -12,8 +16,8 @@ from gdlab.losses import parabola
 from gdlab.widgets.base import Demo
 
 FIGURES = [
-    "import matplotlib.pyplot as plt\nimport numpy as np\nimport gdlab",
-    "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nplt.show()",
+    "import matplotlib.pyplot as plt\nimport numpy as np\nfrom gdlab.graded import skip_pictures_if_graded\nskip_pictures_if_graded()",
+    "skip_pictures_if_graded()\nfig, ax = plt.subplots()\nax.plot([1, 2, 3])\nplt.show()",
     "plt.plot([3, 1])",
     "print(np.mean([1.0, 2.0]))",
 ]
@@ -51,6 +55,16 @@ def test_every_demo_is_skipped_without_computing(monkeypatch):
     assert isinstance(demos.learning_rate_explorer(parabola(1.0, 2.0), 8.0), SkippedDemo)
 
 
+def test_importing_gdlab_changes_nothing():
+    """Under nbgrader, does `import gdlab` alone leave matplotlib's backend alone and print nothing (the setup cell does it, in the open)?"""
+    code = ("import matplotlib, contextlib, io\nbefore = matplotlib.get_backend()\nout = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n    import gdlab, gdlab.widgets\n"
+            "assert matplotlib.get_backend() == before, matplotlib.get_backend()\nassert out.getvalue() == '', out.getvalue()")
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NBGRADER_EXECUTION": "autograde",
+                                                               "MPLBACKEND": "svg"}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_demos_are_built_when_a_student_watches(monkeypatch):
     """Without NBGRADER_EXECUTION is a demo a real demo again?"""
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
@@ -59,13 +73,15 @@ def test_demos_are_built_when_a_student_watches(monkeypatch):
 
 @pytest.mark.parametrize("graded", [True, False], ids=["nbgrader", "student"])
 def test_figures_are_drawn_only_when_a_student_watches(monkeypatch, graded):
-    """In a real kernel under nbgrader, is there no picture and no warning, the note once, and every computation kept?"""
+    """In a real kernel under nbgrader, after the setup cell's skip_pictures_if_graded() (called twice), is there no picture
+    and no warning, the note once, and every computation kept?"""
     if graded:
         monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     else:
         monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     setup, shown, implicit, computed = run_cells(FIGURES)
     assert ("stdout" in kinds(setup)) == graded and (not graded or NOTE in setup.outputs[0].text)
+    assert "stdout" not in kinds(shown), "the note is printed once per kernel, however often the setup runs"
     for cell in (shown, implicit):
         assert "stderr" not in kinds(cell)
         assert ("image/png" in kinds(cell)) != graded

@@ -34,8 +34,8 @@ def test_momentum_with_beta_zero_is_gradient_descent(h, ratio, e0, k):
     """With β = 0, is heavy ball (and Nesterov) exactly plain gradient descent?"""
     loss = Quadratic(h, 0.5)
     plain = gradient_descent(loss, e0, ratio / h, k)
-    assert np.array_equal(momentum(loss, e0, ratio / h, 0.0, k).w, plain.w)
-    assert np.array_equal(momentum(loss, e0, ratio / h, 0.0, k, nesterov=True).w, plain.w)
+    assert np.array_equal(momentum(loss, e0, ratio / h, k, beta=0.0).w, plain.w)
+    assert np.array_equal(momentum(loss, e0, ratio / h, k, beta=0.0, nesterov=True).w, plain.w)
 
 
 @settings(max_examples=100)
@@ -43,7 +43,7 @@ def test_momentum_with_beta_zero_is_gradient_descent(h, ratio, e0, k):
 def test_heavy_ball_follows_its_two_step_recurrence(h, ratio, beta, e0):
     """On curvature h, does heavy ball give e₁ = (1 - lr·h)·e₀ and e_{k+1} = (1 + β - lr·h)·e_k - β·e_{k-1}?"""
     lr, steps = ratio / h, 30
-    traj = momentum(Quadratic(h, -1.0), -1.0 + e0, lr, beta, steps)
+    traj = momentum(Quadratic(h, -1.0), -1.0 + e0, lr, steps, beta=beta)
     assume(not traj.diverged)
     e = [e0, (1 - lr * h) * e0]
     for _ in range(steps - 1):
@@ -57,7 +57,7 @@ def test_heavy_ball_follows_its_two_step_recurrence(h, ratio, beta, e0):
 def test_nesterov_takes_the_gradient_at_the_look_ahead_point(h, ratio, beta, e0):
     """Does Nesterov follow v ← β·v − lr·h·(w + β·v − c), w ← w + v on a one-parameter quadratic?"""
     lr, c, steps = ratio / h, 2.0, 25
-    traj = momentum(Quadratic(h, c), c + e0, lr, beta, steps, nesterov=True)
+    traj = momentum(Quadratic(h, c), c + e0, lr, steps, beta=beta, nesterov=True)
     w, v, ws = c + e0, 0.0, [c + e0]
     for _ in range(steps):
         v = beta * v - lr * h * (w + beta * v - c)
@@ -74,7 +74,7 @@ def test_three_conventions_give_one_path_when_their_rates_match(lr, beta, seed):
     rng = np.random.default_rng(seed)
     loss = Quadratic(np.diag(rng.uniform(0.5, 30, size=3)), rng.normal(size=3))
     w0 = rng.normal(size=3) * 3
-    heavy = momentum(loss, w0, lr, beta, 40)
+    heavy = momentum(loss, w0, lr, 40, beta=beta)
 
     def convention(scale):
         state = [0.0]
@@ -84,8 +84,8 @@ def test_three_conventions_give_one_path_when_their_rates_match(lr, beta, seed):
             return w - rate * state[0]
         return update
 
-    summed = run(loss, w0, 40, lr, convention(1.0))
-    averaged = run(loss, w0, 40, lr / (1 - beta), convention(1 - beta))
+    summed = run(loss, w0, lr, 40, update=convention(1.0))
+    averaged = run(loss, w0, lr / (1 - beta), 40, update=convention(1 - beta))
     assert np.allclose(summed.w, heavy.w, rtol=1e-9, atol=1e-9)
     assert np.allclose(averaged.w, heavy.w, rtol=1e-9, atol=1e-9)
 
@@ -133,7 +133,7 @@ def test_running_all_pairs_agrees_with_the_spectral_radius():
     assert np.all(dist[factors < 0.95] < 1e-3 * d0)
     assert np.all(dist[factors > 1.05] > 1e3 * d0)
     nesterov = run_map(loss, [1.0, 1.0], [0.01], [0.9], 50, nesterov=True)
-    assert nesterov[0, 0] == pytest.approx(float(distance(momentum(loss, [1.0, 1.0], 0.01, 0.9, 50, nesterov=True),
+    assert nesterov[0, 0] == pytest.approx(float(distance(momentum(loss, [1.0, 1.0], 0.01, 50, beta=0.9, nesterov=True),
                                                           loss.minimum)[-1]))
 
 
@@ -155,7 +155,7 @@ def test_measured_rate_with_best_lr_and_beta_is_within_two_percent_of_theory(kap
     loss = ravine(kappa)
     lr, beta = best_momentum(1.0, kappa)
     n = int(40 * math.sqrt(kappa))
-    d = distance(momentum(loss, [1.0, 1.0], lr, beta, 2 * n), loss.minimum)
+    d = distance(momentum(loss, [1.0, 1.0], lr, 2 * n, beta=beta), loss.minimum)
     measured = (d[2 * n] / d[n]) ** (1 / n)
     assert measured == pytest.approx(best_momentum_factor(kappa), rel=0.02)
     if kappa == 100.0:
@@ -172,7 +172,7 @@ def test_iterations_grow_like_kappa_for_gd_and_sqrt_kappa_for_momentum():
         gd = gradient_descent(loss, [1.0, 1.0], best_rate(1.0, kappa), gd_steps + 1)
         assert steps_to_tolerance(gd, loss.minimum, 1e-6 * d0) == gd_steps
         lr, beta = best_momentum(1.0, kappa)
-        hb = momentum(loss, [1.0, 1.0], lr, beta, int(20 * math.sqrt(kappa)) + 100)
+        hb = momentum(loss, [1.0, 1.0], lr, int(20 * math.sqrt(kappa)) + 100, beta=beta)
         hb_steps = steps_to_tolerance(hb, loss.minimum, 1e-6 * d0)
         theory = math.log(1e6) / -math.log(best_momentum_factor(kappa))
         assert theory <= hb_steps <= 1.6 * theory       # critical damping adds a factor ~k at the extremes
@@ -186,16 +186,16 @@ def test_momentum_rejects_bad_input_and_stops_cleanly_when_it_diverges():
     """Does momentum name a bad beta, and stop with diverged=True when the rate is beyond the edge?"""
     loss = ravine(100.0)
     with pytest.raises(ValueError, match="beta"):
-        momentum(loss, [1.0, 1.0], 0.01, 1.0, 5)
+        momentum(loss, [1.0, 1.0], 0.01, 5, beta=1.0)
     with pytest.raises(TypeError, match="beta"):
-        momentum(loss, [1.0, 1.0], 0.01, "0.9", 5)
+        momentum(loss, [1.0, 1.0], 0.01, 5, beta="0.9")
     with pytest.raises(TypeError, match="nesterov"):
-        momentum(loss, [1.0, 1.0], 0.01, 0.9, 5, nesterov="yes")
+        momentum(loss, [1.0, 1.0], 0.01, 5, beta=0.9, nesterov="yes")
     with pytest.raises(ValueError, match="beta"):
         convergence_map([0.01], [1.2], 1.0)
     with pytest.raises(ValueError, match="h"):
         momentum_factor(0.01, 0.5, [1.0, -1.0])
-    traj = momentum(loss, [1.0, 1.0], 0.05, 0.5, 5000)   # 0.05·100 = 5 > 2(1 + 0.5) = 3
+    traj = momentum(loss, [1.0, 1.0], 0.05, 5000, beta=0.5)   # 0.05·100 = 5 > 2(1 + 0.5) = 3
     assert traj.diverged and traj.stopped_at is not None and np.isinf(traj.loss[-1])
     assert traj.w.shape == (5001, 2)
 

@@ -73,7 +73,7 @@ def test_the_race_redraws_four_runs_for_its_sliders_and_losses():
 
     demo = AdaptiveRace(steps=30, lr=0.01)
     loss, start = demo.losses[demo.picker.value]
-    expected = race(loss, start, 30, 0.01)
+    expected = race(loss, start, 0.01, 30)
     for line, run in zip(demo.paths, expected.values()):
         assert np.allclose(line.get_xdata(), run.w[:, 0])
     image = demo.image.value

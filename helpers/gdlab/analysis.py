@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_point, check_positive_number, check_steps
+from gdlab._checks import check_point, check_positive_number, check_rates, check_steps
 from gdlab.losses.base import Loss
+from gdlab.optim.gd import gd_step
 from gdlab.optim.trajectory import Trajectory
 
 
@@ -22,19 +23,6 @@ class Regime(enum.StrEnum):
     DIVERGES = "diverges"
 
 
-def _check_rates(lrs: Any) -> np.ndarray:
-    """Return the learning rates of a sweep as a 1-D float array of finite positive numbers."""
-    try:
-        rates = np.array(lrs, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"lrs must be an array of numbers, got {lrs!r}") from None
-    if rates.ndim != 1 or rates.size == 0:
-        raise ValueError(f"lrs must be a non-empty 1-D array of learning rates, got shape {rates.shape}")
-    if not np.all(np.isfinite(rates)) or np.any(rates <= 0):
-        raise ValueError("lrs must contain only finite numbers > 0")
-    return rates
-
-
 def sweep(loss: Loss, w0: Any, lrs: Any, steps: int) -> np.ndarray:
     """Final loss after `steps` GD updates for every rate in `lrs`, all rates at once (introduced in 03-learning-rate-sweeps).
 
@@ -42,12 +30,12 @@ def sweep(loss: Loss, w0: Any, lrs: Any, steps: int) -> np.ndarray:
     """
     steps = check_steps(steps)
     start = check_point(w0, loss.dim)
-    rates = _check_rates(lrs)
+    rates = check_rates(lrs, "lrs", one_dimensional=True)
     w = np.broadcast_to(start, rates.shape + start.shape).copy()
     lr = rates.reshape(rates.shape + (1,) * start.ndim)
     with np.errstate(all="ignore"):
         for _ in range(steps):
-            w = w - lr * loss.grad(w)
+            w = gd_step(w, loss.grad(w), lr)
         final = np.asarray(loss.value(w), dtype=float)
         finite_point = np.all(np.isfinite(w.reshape(rates.size, -1)), axis=1)
     return np.where(finite_point & np.isfinite(final), final, np.inf)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._random import check_seed
+from gdlab._checks import check_count, check_positive_number, check_seed
 from gdlab.classification import make_classification
 from gdlab.losses.base import Loss
 from gdlab.losses.logistic import LogisticRegression
@@ -19,8 +19,7 @@ from gdlab.optim.gd import gradient_descent
 from gdlab.optim.momentum import momentum
 from gdlab.optim.newton import newton
 from gdlab.optim.trajectory import Trajectory
-from gdlab.schedules import (ReduceOnPlateau, cosine_with_warmup, exponential, inverse_sqrt, inverse_time,
-                             step_decay)
+from gdlab.schedules import SCHEDULES, ReduceOnPlateau, schedule_by_name
 
 N_EXAMPLES = 500
 N_FEATURES = 50
@@ -33,19 +32,20 @@ START_SPREAD = 0.05
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "newton")
 KEYS = ("optimizer", "lr", "steps", "schedule", "beta", "shift")
-# name -> (required parameters, optional parameters); the starting rate is config["lr"], the total config["steps"]
-SCHEDULES = {
-    "step_decay": ((), ("drop", "every")),
-    "exponential": (("gamma",), ()),
-    "inverse_sqrt": ((), ("k",)),
-    "inverse_time": ((), ("k",)),
-    "cosine_with_warmup": ((), ("warmup", "lr_min")),
-    "reduce_on_plateau": ((), ("factor", "patience", "threshold", "min_lr")),
-}
+# the schedules a configuration may name: gdlab.schedules.SCHEDULES but "constant" (a constant rate is None);
+# the starting rate is config["lr"], the run's length config["steps"]
+DECAYS = tuple(name for name in SCHEDULES if name != "constant")
 ALIASES = {"learning_rate": "lr", "rate": "lr", "lr0": "lr", "damping": "lr", "momentum": "beta", "mu": "beta",
            "n_steps": "steps", "num_steps": "steps", "iterations": "steps", "epochs": "steps",
            "optimiser": "optimizer", "method": "optimizer", "lr_schedule": "schedule", "decay": "schedule"}
 EXAMPLE = {"optimizer": "momentum", "lr": 0.1, "beta": 0.5, "schedule": None, "steps": 100}
+# name -> the optimiser, called optimiser(loss, w0, config["lr"] as a schedule, steps, **options), and its options
+RUNNERS = {
+    "gd": (gradient_descent, ()),
+    "momentum": (momentum, ("beta",)),
+    "nesterov": (functools.partial(momentum, nesterov=True), ("beta",)),
+    "newton": (newton, ("shift",)),
+}
 
 
 class ConfigError(TypeError, ValueError):
@@ -93,10 +93,8 @@ def capstone_problem(seed: int = 0, start_seed: int | None = None, target_gap: f
     seed = check_seed(seed)
     if seed is None:
         raise ValueError("seed must be a whole number >= 0: the capstone's data set must be reproducible")
-    if isinstance(target_gap, bool) or not isinstance(target_gap, numbers.Real) or not 0 < float(target_gap) < np.inf:
-        raise ValueError(f"target_gap must be a finite number > 0, got {target_gap!r}")
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
-        raise ValueError(f"budget must be a whole number of gradient evaluations >= 1, got {budget!r}")
+    target_gap = check_positive_number(target_gap, "target_gap")
+    budget = check_count(budget, "budget", of=" of gradient evaluations")
     loss = _capstone_loss(seed)
     if start_seed is None:
         w0 = np.zeros(N_FEATURES)
@@ -137,10 +135,10 @@ def _check_schedule(schedule: Any) -> dict | None:
     name = schedule.get("name")
     if name == "constant" and len(schedule) == 1:
         return None
-    if name not in SCHEDULES:
-        raise ConfigError(f"config['schedule']['name'] must be one of {', '.join(SCHEDULES)} (or None for a constant "
+    if name not in DECAYS:
+        raise ConfigError(f"config['schedule']['name'] must be one of {', '.join(DECAYS)} (or None for a constant "
                           f"rate), got {name!r}")
-    required, optional = SCHEDULES[name]
+    required, optional = SCHEDULES[name].required, SCHEDULES[name].optional
     for key in schedule:
         if key != "name" and key not in required + optional:
             allowed = ", ".join(required + optional) or "none"
@@ -217,23 +215,10 @@ def build_schedule(schedule: dict | None, lr: float, steps: int) -> Any:
     if schedule is None:
         return lr
     params = {k: v for k, v in schedule.items() if k != "name"}
-    name = schedule["name"]
     try:
-        if name == "step_decay":
-            return step_decay(lr, **params)
-        if name == "exponential":
-            return exponential(lr, **params)
-        if name == "inverse_sqrt":
-            return inverse_sqrt(lr, **params)
-        if name == "inverse_time":
-            return inverse_time(lr, **params)
-        if name == "cosine_with_warmup":
-            return cosine_with_warmup(lr, params.get("warmup", 0), steps, params.get("lr_min", 0.0))
-        if name == "reduce_on_plateau":
-            return ReduceOnPlateau(lr, **params)
+        return schedule_by_name(schedule["name"], lr, steps, **params)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"config['schedule'] ({name}): {error}") from None
-    raise ConfigError(f"config['schedule']['name'] must be one of {', '.join(SCHEDULES)}, got {name!r}")
+        raise ConfigError(f"config['schedule'] ({schedule['name']}): {error}") from None
 
 
 def gradients_per_step(optimizer: str, dim: int = N_FEATURES) -> int:
@@ -334,19 +319,12 @@ def run_config(config: Any, problem: CapstoneProblem | None = None, max_evaluati
     per_step = gradients_per_step(checked["optimizer"], loss.dim)
     steps = checked["steps"]
     if max_evaluations is not None:
-        if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, numbers.Integral) or max_evaluations < 0:
-            raise ValueError(f"max_evaluations must be a whole number >= 0, got {max_evaluations!r}")
-        steps = min(steps, int(max_evaluations) // per_step)
+        steps = min(steps, check_count(max_evaluations, "max_evaluations", minimum=0) // per_step)
     rate = build_schedule(checked["schedule"], checked["lr"], checked["steps"])
     if isinstance(rate, ReduceOnPlateau):
         loss = rate.watch(loss)
-    optimizer = checked["optimizer"]
-    if optimizer == "gd":
-        trajectory = gradient_descent(loss, problem.w0, rate, steps)
-    elif optimizer in ("momentum", "nesterov"):
-        trajectory = momentum(loss, problem.w0, rate, checked["beta"], steps, nesterov=optimizer == "nesterov")
-    else:
-        trajectory = newton(loss, problem.w0, steps, damping=rate, shift=checked["shift"])
+    optimizer, options = RUNNERS[checked["optimizer"]]
+    trajectory = optimizer(loss, problem.w0, rate, steps, **{name: checked[name] for name in options})
     return CapstoneRun(config=checked, problem=problem, trajectory=trajectory, per_step=per_step,
                        asked_steps=checked["steps"])
 
@@ -399,3 +377,23 @@ def diagnose(run: CapstoneRun) -> str:
                 f"velocity keeps carrying the run past the minimum (the error shrinks at best by √β ≈ {np.sqrt(beta):.3g} "
                 f"per step); a smaller β damps the swings{spare}")
     return f"the final loss is {run.final_gap:.3g} above L*, more than the target gap {problem.target_gap:g}{spare}"
+
+
+SCHEDULE_PRESETS = {
+    "constant": None,
+    "exponential, halves every 50 steps": {"name": "exponential", "gamma": round(0.5 ** (1 / 50), 5)},
+    "1/t, half at step 50": {"name": "inverse_time", "k": 0.02},
+    "cosine down to 0": {"name": "cosine_with_warmup", "warmup": 0},
+}
+
+
+def explorer_config(lr: float, beta: float, schedule: str, steps: int) -> dict:
+    """The configuration dict the explorer runs: plain GD when β = 0, heavy ball otherwise (introduced in 09-capstone)."""
+    if schedule not in SCHEDULE_PRESETS:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_PRESETS)}; got {schedule!r}")
+    config: dict = {"optimizer": "gd" if beta == 0 else "momentum", "lr": round(float(lr), 4)}
+    if beta != 0:
+        config["beta"] = round(float(beta), 3)
+    config["schedule"] = SCHEDULE_PRESETS[schedule]
+    config["steps"] = int(steps)
+    return config

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_scales, check_seed
 from gdlab.losses.plateau import sigmoid
 
 
@@ -27,15 +27,7 @@ def make_classification(n: int = 500, dim: int = 50, seed: int | None = 0, scale
     """
     n, dim = check_count(n, "n"), check_count(dim, "dim")
     rng = np.random.default_rng(check_seed(seed))
-    if scales is None:
-        scale = np.ones(dim)
-    else:
-        try:
-            scale = np.broadcast_to(np.asarray(scales, dtype=float), (dim,)).copy()
-        except (TypeError, ValueError):
-            raise ValueError(f"scales must be one number or one number per feature ({dim}), got {scales!r}") from None
-        if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
-            raise ValueError(f"scales must be finite numbers > 0, one per feature, got {scales!r}")
+    scale = check_scales(scales, dim)
     X = rng.standard_normal((n, dim)) * scale
     w_true = rng.standard_normal(dim) / scale
     y = (rng.random(n) < sigmoid(X @ w_true)).astype(float)

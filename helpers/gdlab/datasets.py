@@ -6,8 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_positive_number, check_scales, check_seed
 
 
 class Regression(NamedTuple):
@@ -24,12 +23,7 @@ def make_regression(n: int = 200, dim: int = 5, noise: float = 0.5, seed: int | 
     n, dim = check_count(n, "n"), check_count(dim, "dim")
     noise = check_positive_number(noise, "noise", allow_zero=True)
     rng = np.random.default_rng(check_seed(seed))
-    if scales is None:
-        scale = np.ones(dim)
-    else:
-        scale = np.broadcast_to(np.asarray(scales, dtype=float), (dim,)).copy()
-        if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
-            raise ValueError(f"scales must be finite numbers > 0, one per feature, got {scales!r}")
+    scale = check_scales(scales, dim)
     X = rng.standard_normal((n, dim)) * scale
     w_true = rng.standard_normal(dim)
     y = X @ w_true + noise * rng.standard_normal(n)

@@ -3,6 +3,9 @@
 nbgrader's own advice for slow notebooks is to look at NBGRADER_EXECUTION and skip what is not graded.
 In gdlab nothing graded is a picture, and drawing them was most of a notebook's running time, so
 under nbgrader figures are not drawn and the demos are not built. Students see both in JupyterLab.
+
+Importing gdlab changes nothing: each notebook's setup cell calls `skip_pictures_if_graded()`, which
+does it in the open. The demos ask `is_graded_run()` themselves whenever they are built.
 """
 
 from __future__ import annotations
@@ -39,6 +42,24 @@ def skip_pictures() -> None:
     shell = get_ipython()
     if shell is not None and close_figures not in shell.events.callbacks["post_run_cell"]:
         shell.events.register("post_run_cell", close_figures)
+
+
+_prepared = False
+
+
+def skip_pictures_if_graded() -> bool:
+    """Under nbgrader, say once per kernel that pictures are skipped and skip them (`skip_pictures`); otherwise do nothing.
+
+    Every notebook's setup cell calls it (introduced in 01-slope). Returns whether this is a graded run.
+    """
+    global _prepared
+    if not is_graded_run():
+        return False
+    if not _prepared:
+        print(NOTE)
+        _prepared = True
+    skip_pictures()
+    return True
 
 
 class SkippedDemo:

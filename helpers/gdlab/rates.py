@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number, check_steps
+from gdlab._checks import check_curvatures, check_positive_number, check_steps
 from gdlab.losses.base import Loss
 from gdlab.optim.gd import gradient_descent
 from gdlab.optim.trajectory import Trajectory
@@ -20,10 +20,7 @@ def error_factor(lr: Any, h: Any) -> np.ndarray:
 
 def largest_stable_rate(h: Any) -> float:
     """2/h_max: the edge between bouncing and diverging for the steepest curvature (introduced in 03-learning-rate-sweeps)."""
-    curv = np.atleast_1d(np.asarray(h, dtype=float))
-    if curv.size == 0 or not np.all(np.isfinite(curv)) or np.any(curv <= 0):
-        raise ValueError(f"h must be one or more finite curvatures > 0, got {h!r}")
-    return float(2.0 / curv.max())
+    return float(2.0 / check_curvatures(h).max())
 
 
 def predicted_steps(lr: float, h: float, e0: float, tol: float) -> int | None:

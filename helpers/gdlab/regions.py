@@ -6,50 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_point, check_positive_number, check_steps
+from gdlab._checks import check_betas, check_curvatures, check_point, check_positive_number, check_rates, check_steps
 from gdlab.losses.base import Loss
-
-
-def _curvatures(h: Any) -> np.ndarray:
-    """Return curvatures as a 1-D float array of finite numbers > 0, or raise naming `h`."""
-    try:
-        arr = np.atleast_1d(np.array(h, dtype=float))
-    except (TypeError, ValueError):
-        raise TypeError(f"h must be a curvature or an array of curvatures, got {h!r}") from None
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"h must be one or more finite curvatures > 0, got {h!r}")
-    return arr
-
-
-def _rates(values: Any, name: str) -> np.ndarray:
-    """Return learning rates as a float array of finite numbers > 0, or raise naming the argument."""
-    arr = _numbers(values, name)
-    if arr.size == 0:
-        raise ValueError(f"{name} must hold at least one value")
-    if np.any(arr <= 0):
-        raise ValueError(f"{name} must contain only numbers > 0")
-    return arr
-
-
-def _betas(values: Any) -> np.ndarray:
-    """Return momentum coefficients as a float array of numbers in [0, 1), or raise naming beta."""
-    arr = _numbers(values, "beta")
-    if arr.size == 0:
-        raise ValueError("beta must hold at least one value")
-    if np.any(arr < 0) or np.any(arr >= 1):
-        raise ValueError(f"beta must be in [0, 1), got values from {arr.min()} to {arr.max()}")
-    return arr
-
-
-def _numbers(values: Any, name: str) -> np.ndarray:
-    """Return `values` as a float array of finite numbers, or raise naming the argument."""
-    try:
-        arr = np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {values!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite numbers")
-    return arr
+from gdlab.optim.momentum import heavy_ball_step
 
 
 def momentum_matrix(lr: float, beta: float, h: float) -> np.ndarray:
@@ -65,9 +24,9 @@ def momentum_factor(lr: Any, beta: Any, h: Any) -> np.ndarray:
     about this factor per step; above 1 the run diverges. beta = 0 gives plain
     gradient descent, |1 - lr·h|.
     """
-    lr = _rates(lr, "lr")
-    beta = _betas(beta)
-    h = _curvatures(h)
+    lr = check_rates(lr, "lr")
+    beta = check_betas(beta)
+    h = check_curvatures(h)
     lr, beta = np.broadcast_arrays(lr, beta)
     # eigenvalues of [[1+β-a, -β], [1, 0]] solve λ² - (1+β-a)·λ + β = 0, with a = lr·h
     trace = 1.0 + beta[..., None] - lr[..., None] * h
@@ -81,8 +40,8 @@ def momentum_factor(lr: Any, beta: Any, h: Any) -> np.ndarray:
 
 def heavy_ball_edge(beta: Any, h: Any) -> np.ndarray:
     """The largest learning rate at which heavy ball converges on curvature h: 2·(1+β)/h (introduced in 05-momentum)."""
-    beta = _betas(beta)
-    h = _curvatures(h)
+    beta = check_betas(beta)
+    h = check_curvatures(h)
     return 2.0 * (1.0 + beta) / h.max()
 
 
@@ -109,8 +68,8 @@ def best_momentum_factor(kappa: float) -> float:
 
 def convergence_map(lrs: Any, betas: Any, h: Any) -> np.ndarray:
     """The heavy-ball factor for every pair: rows are betas, columns are lrs (introduced in 05-momentum)."""
-    lrs = np.ravel(_rates(lrs, "lrs"))
-    betas = np.ravel(_betas(betas))
+    lrs = np.ravel(check_rates(lrs, "lrs"))
+    betas = np.ravel(check_betas(betas))
     return momentum_factor(lrs[None, :], betas[:, None], h)
 
 
@@ -123,9 +82,9 @@ def run_map(loss: Loss, w0: Any, lrs: Any, betas: Any, steps: int, nesterov: boo
     """
     steps = check_steps(steps)
     start = check_point(w0, loss.dim)
-    lrs = np.ravel(_rates(lrs, "lrs"))
-    betas = np.ravel(_betas(betas))
-    if not hasattr(loss, "minimum"):
+    lrs = np.ravel(check_rates(lrs, "lrs"))
+    betas = np.ravel(check_betas(betas))
+    if loss.minimum is None:
         raise TypeError(f"loss must know its minimum (e.g. a Quadratic), got {type(loss).__name__}")
     extra = (1,) * start.ndim
     lr = lrs.reshape((1, -1) + extra)
@@ -134,9 +93,7 @@ def run_map(loss: Loss, w0: Any, lrs: Any, betas: Any, steps: int, nesterov: boo
     v = np.zeros_like(w)
     with np.errstate(all="ignore"):
         for _ in range(steps):
-            g = loss.grad(w + beta * v) if nesterov else loss.grad(w)
-            v = beta * v - lr * g
-            w = w + v
+            w, v = heavy_ball_step(loss, w, v, lr, beta, nesterov)
         err = (w - np.asarray(loss.minimum, dtype=float)).reshape(betas.size, lrs.size, -1)
         dist = np.linalg.norm(err, axis=-1)
     return np.where(np.isfinite(dist), dist, np.inf)

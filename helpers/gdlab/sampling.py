@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_point, check_seed
+
+if TYPE_CHECKING:
+    from gdlab.losses.least_squares import LeastSquares
 
 
 class MiniBatchSampler:
@@ -65,3 +68,11 @@ def minibatches(n: int, batch_size: int, epochs: int = 1, seed: int | None = Non
     epochs = check_count(epochs, "epochs")
     sampler = MiniBatchSampler(n, batch_size, seed=seed, drop_last=drop_last)
     return [batch for _ in range(epochs) for batch in sampler.epoch()]
+
+
+def gradient_cloud(loss: LeastSquares, w: Any, batch_size: int, draws: int = 200, seed: int | None = 0) -> np.ndarray:
+    """`draws` mini-batch gradients at w, from seeded batches of `batch_size` (introduced in 08-stochastic): shape (draws, D)."""
+    draws = check_count(draws, "draws")
+    sampler = MiniBatchSampler(loss.n, batch_size, seed=check_seed(seed))
+    point = check_point(w, loss.dim, "w")
+    return np.array([np.atleast_1d(loss.batch_grad(point, sampler.next_batch())) for _ in range(draws)])

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
-from gdlab.losses.base import Loss
+from gdlab._checks import check_count, check_fraction, check_positive_number
+from gdlab.losses.base import Loss, Wrapper
+
+if TYPE_CHECKING:
+    from gdlab.optim.trajectory import Trajectory
 
 Schedule = Callable[[int], float]
 
@@ -48,26 +52,6 @@ def rate_at(schedule: Schedule, t: int) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _check_fraction(value: Any, name: str, allow_one: bool = True) -> float:
-    """Return `value` as a float in (0, 1] (or (0, 1)), or raise naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not (0.0 < value < 1.0 or (allow_one and value == 1.0)):
-        bound = "0 < {0} <= 1" if allow_one else "0 < {0} < 1"
-        raise ValueError(f"{name} must satisfy {bound.format(name)}, got {value}")
-    return value
-
-
-def _check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """Return `value` as an int >= minimum, or raise naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number of steps, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be {minimum} or more, got {value}")
-    return int(value)
-
-
 def _steps_of(t: Any) -> np.ndarray:
     """The step(s) t as a float array of numbers >= 0, or raise naming `t`."""
     try:
@@ -87,15 +71,15 @@ def _rates(values: np.ndarray) -> float | np.ndarray:
 def step_decay(lr0: float, drop: float = 0.5, every: int = 10) -> Schedule:
     """lr0·drop^⌊t/every⌋: the rate is multiplied by `drop` every `every` steps (introduced in 04-decay)."""
     lr0 = check_positive_number(lr0, "lr0")
-    drop = _check_fraction(drop, "drop")
-    every = _check_count(every, "every")
+    drop = check_fraction(drop, "drop")
+    every = check_count(every, "every", of=" of steps")
     return lambda t: _rates(lr0 * drop ** np.floor(_steps_of(t) / every))
 
 
 def exponential(lr0: float, gamma: float) -> Schedule:
     """lr0·γ^t: the rate shrinks by the same factor γ every step (introduced in 04-decay)."""
     lr0 = check_positive_number(lr0, "lr0")
-    gamma = _check_fraction(gamma, "gamma")
+    gamma = check_fraction(gamma, "gamma")
     return lambda t: _rates(lr0 * gamma ** _steps_of(t))
 
 
@@ -116,8 +100,8 @@ def inverse_time(lr0: float, k: float = 1.0) -> Schedule:
 def cosine_with_warmup(lr_max: float, warmup: int, total: int, lr_min: float = 0.0) -> Schedule:
     """Linear warm-up lr_max·(t+1)/warmup for t < warmup, then a half cosine from lr_max to lr_min at t = total (introduced in 04-decay)."""
     lr_max = check_positive_number(lr_max, "lr_max")
-    warmup = _check_count(warmup, "warmup", minimum=0)
-    total = _check_count(total, "total")
+    warmup = check_count(warmup, "warmup", minimum=0, of=" of steps")
+    total = check_count(total, "total", of=" of steps")
     lr_min = check_positive_number(lr_min, "lr_min", allow_zero=True)
     if total <= warmup:
         raise ValueError(f"total must be larger than warmup (the cosine needs steps), got total={total}, warmup={warmup}")
@@ -137,7 +121,7 @@ def cosine_with_warmup(lr_max: float, warmup: int, total: int, lr_min: float = 0
 def linear_warmup(lr: Any, warmup: int) -> Schedule:
     """The rate `lr` (a number or a schedule) scaled by (t + 1)/warmup during the first `warmup` steps (introduced in 10-adaptive)."""
     base = as_schedule(lr)
-    warmup = _check_count(warmup, "warmup", minimum=0)
+    warmup = check_count(warmup, "warmup", minimum=0, of=" of steps")
 
     def schedule(t: Any) -> float | np.ndarray:
         steps = _steps_of(t)
@@ -181,8 +165,8 @@ class ReduceOnPlateau:
     def __init__(self, lr0: float, factor: float = 0.5, patience: int = 10,
                  threshold: float = 0.0, min_lr: float = 0.0) -> None:
         self.lr0 = check_positive_number(lr0, "lr0")
-        self.factor = _check_fraction(factor, "factor", allow_one=False)
-        self.patience = _check_count(patience, "patience", minimum=0)
+        self.factor = check_fraction(factor, "factor", allow_one=False)
+        self.patience = check_count(patience, "patience", minimum=0, of=" of steps")
         self.threshold = check_positive_number(threshold, "threshold", allow_zero=True)
         if self.threshold >= 1:
             raise ValueError(f"threshold must be a relative improvement below 1, got {threshold}")
@@ -234,7 +218,7 @@ class ReduceOnPlateau:
                 f"lr now {self.lr:g} after {self.seen} losses)")
 
 
-class _Watched(Loss):
+class _Watched(Wrapper):
     """A loss that reports every single-point value it computes to a ReduceOnPlateau schedule."""
 
     def __init__(self, loss: Loss, plateau: ReduceOnPlateau) -> None:
@@ -253,11 +237,89 @@ class _Watched(Loss):
         """The inner loss's gradient."""
         return self.inner.grad(w)
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """The inner loss's Hessian."""
-        return self.inner.hessian(w)
 
-    def __getattr__(self, name: str) -> Any:
-        if name in ("inner", "plateau"):
-            raise AttributeError(name)
-        return getattr(self.inner, name)
+# ---------------------------------------------------------------------------
+# Every schedule gdlab builds by name: the capstone's configurations (09) and
+# the schedule picker (04) both look them up here.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleKind:
+    """How to build one kind of schedule by name: factory(lr0, **parameters), plus the run's length as `total` if it needs it."""
+
+    label: str                             # what the schedule picker (04) shows
+    factory: Callable[..., Any]
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    defaults: tuple[tuple[str, Any], ...] = ()
+    needs_total: bool = False
+
+
+SCHEDULES = {
+    "constant": ScheduleKind("constant", constant),
+    "step_decay": ScheduleKind("step decay", step_decay, optional=("drop", "every")),
+    "exponential": ScheduleKind("exponential", exponential, required=("gamma",)),
+    "inverse_sqrt": ScheduleKind("inverse square root", inverse_sqrt, optional=("k",)),
+    "inverse_time": ScheduleKind("1/t", inverse_time, optional=("k",)),
+    "reduce_on_plateau": ScheduleKind("reduce on plateau", ReduceOnPlateau,
+                                      optional=("factor", "patience", "threshold", "min_lr")),
+    "cosine_with_warmup": ScheduleKind("cosine with warm-up", cosine_with_warmup, optional=("warmup", "lr_min"),
+                                       defaults=(("warmup", 0),), needs_total=True),
+}
+SCHEDULE_LABELS = tuple(kind.label for kind in SCHEDULES.values())
+
+
+def schedule_by_name(name: str, lr0: float, steps: int, **parameters: Any) -> Any:
+    """The schedule SCHEDULES[name] starting at lr0, for a run of `steps` updates (introduced in 09-capstone)."""
+    if name not in SCHEDULES:
+        raise ValueError(f"name must be one of {', '.join(SCHEDULES)}; got {name!r}")
+    kind = SCHEDULES[name]
+    arguments = {**dict(kind.defaults), **parameters}
+    if kind.needs_total:
+        arguments["total"] = steps
+    return kind.factory(lr0, **arguments)
+
+
+def make_schedule(name: str, lr0: float, decay: int, steps: int) -> tuple[Any, str]:
+    """The schedule the picker means by (name, lr0, decay), and its formula in words (introduced in 04-decay).
+
+    `decay` is a number of steps: the step at which the decaying schedules have
+    halved the rate (step decay halves every `decay` steps), the patience of
+    reduce-on-plateau, the warm-up of the cosine schedule.
+    """
+    lr0 = check_positive_number(lr0, "lr0")
+    decay = max(1, int(decay))
+    if name not in SCHEDULE_LABELS:
+        raise ValueError(f"name must be one of {', '.join(SCHEDULE_LABELS)}; got {name!r}")
+    if name == "constant":
+        return constant(lr0), f"lr = {lr0:.3g} at every step"
+    if name == "step decay":
+        return schedule_by_name("step_decay", lr0, steps, drop=0.5, every=decay), f"lr = {lr0:.3g}·0.5^⌊t/{decay}⌋ (halved every {decay} steps)"
+    if name == "exponential":
+        gamma = 0.5 ** (1.0 / decay)
+        return schedule_by_name("exponential", lr0, steps, gamma=gamma), f"lr = {lr0:.3g}·{gamma:.4f}^t (halves every {decay} steps)"
+    if name == "inverse square root":
+        k = 3.0 / decay
+        return schedule_by_name("inverse_sqrt", lr0, steps, k=k), f"lr = {lr0:.3g}/√(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
+    if name == "1/t":
+        k = 1.0 / decay
+        return schedule_by_name("inverse_time", lr0, steps, k=k), f"lr = {lr0:.3g}/(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
+    if name == "reduce on plateau":
+        return schedule_by_name("reduce_on_plateau", lr0, steps, factor=0.5, patience=decay), (
+            f"lr starts at {lr0:.3g} and halves once {decay + 1} steps in a row bring no new best loss (patience {decay})")
+    if name == "cosine with warm-up":
+        warmup = min(decay, steps - 1)
+        return schedule_by_name("cosine_with_warmup", lr0, steps, warmup=warmup), (
+            f"lr climbs to {lr0:.3g} over {warmup} steps, then follows a half cosine to 0 at step {steps}")
+    raise AssertionError(f"no formula for the schedule {name!r}")   # every label of SCHEDULES has one above
+
+
+def run_schedule(loss: Loss, w0: Any, schedule: Any, steps: int) -> Trajectory:
+    """Gradient descent with `schedule`, replaying the loss's noise from its seed and watching the loss for reduce-on-plateau (introduced in 04-decay)."""
+    from gdlab.optim.gd import gradient_descent   # gdlab.optim reads its rates from this module
+
+    loss.reset()
+    if isinstance(schedule, ReduceOnPlateau):
+        return gradient_descent(schedule.watch(loss), w0, schedule, steps)
+    return gradient_descent(loss, w0, schedule, steps)

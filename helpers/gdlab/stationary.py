@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
-import numbers
+import math
 from typing import Any
 
 import numpy as np
 
+from gdlab._checks import check_square_matrix
 from gdlab.losses.base import Loss
+from gdlab.losses.saddle import Saddle
+from gdlab.optim.gd import gradient_descent
+from gdlab.optim.trajectory import Trajectory
 
 
 class StationaryKind(enum.StrEnum):
@@ -20,25 +24,6 @@ class StationaryKind(enum.StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-def _as_hessian(hessian: Any) -> np.ndarray:
-    """Return a Hessian (a number, or a square symmetric matrix) as a float matrix, or raise naming `hessian`."""
-    if isinstance(hessian, bool):
-        raise TypeError("hessian must be a number or a square matrix of numbers, got a bool")
-    if isinstance(hessian, numbers.Real):
-        hessian = [[hessian]]
-    try:
-        H = np.array(hessian, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"hessian must be a number or a square matrix of numbers, got {hessian!r}") from None
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-        raise ValueError(f"hessian must be a square (D×D) matrix, got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError("hessian must contain only finite numbers")
-    if not np.allclose(H, H.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(H).max())):
-        raise ValueError("hessian must be symmetric (second derivatives do not depend on their order)")
-    return (H + H.T) / 2
-
-
 def classify_stationary(hessian: Any, tol: float = 1e-9) -> StationaryKind:
     """Classify a stationary point from the signs of its Hessian's eigenvalues (introduced in 06-saddles-plateaus).
 
@@ -48,7 +33,7 @@ def classify_stationary(hessian: Any, tol: float = 1e-9) -> StationaryKind:
     one sign: the second-derivative test cannot decide (x³, x⁴ and −x⁴ at 0
     all have Hessian 0).
     """
-    eigenvalues = np.linalg.eigvalsh(_as_hessian(hessian))
+    eigenvalues = np.linalg.eigvalsh(check_square_matrix(hessian, "hessian"))
     scale = max(1.0, float(np.abs(eigenvalues).max()))
     positive = eigenvalues > tol * scale
     negative = eigenvalues < -tol * scale
@@ -65,3 +50,16 @@ def is_stationary(loss: Loss, w: Any, tol: float = 1e-8) -> bool:
     """True when the gradient of `loss` at the single point `w` has norm at most `tol` (introduced in 06-saddles-plateaus)."""
     g = np.asarray(loss.grad(np.asarray(w, dtype=float)), dtype=float)
     return bool(np.linalg.norm(g) <= tol)
+
+
+MAX_ESCAPE_STEPS = 300
+
+
+def escape_run(eps: float, lr: float, x0: float = 1.0, b: float = 1.0) -> tuple[Trajectory, int | None, float]:
+    """GD on x² − b·y² from (x0, ε), long enough to leave the saddle; returns the run, the measured and the predicted escape step (introduced in 06-saddles-plateaus)."""
+    loss = Saddle(1.0, b)
+    predicted = math.log(1.0 / eps) / math.log(loss.escape_rate(lr))
+    steps = min(MAX_ESCAPE_STEPS, int(math.ceil(predicted)) + 5)
+    run = gradient_descent(loss, [x0, eps], lr, steps)
+    escaped = np.flatnonzero(np.abs(run.w[:, 1]) >= 1.0)
+    return run, (int(escaped[0]) if escaped.size else None), predicted

@@ -42,5 +42,5 @@ def train(config: Any, loss: Loss, w0: Any) -> Trajectory:
     if config["optimizer"] == "gd":
         return gradient_descent(loss, w0, config["lr"], config["steps"])
     if config["optimizer"] == "momentum":
-        return momentum(loss, w0, config["lr"], config["beta"], config["steps"])
+        return momentum(loss, w0, config["lr"], config["steps"], beta=config["beta"])
     return adam(loss, w0, config["lr"], config["steps"])

@@ -67,7 +67,7 @@ def _update_demos() -> dict:
     """The schedule picker of 04 (one update per schedule), the mini-batch explorer of 08 (one per batch size) and the network explorer of 11 (one training run per optimiser)."""
     from gdlab.losses import NoisyGradient, Quadratic
     from gdlab.widgets import MiniBatchExplorer, SchedulePicker
-    from gdlab.widgets.schedules import SCHEDULES
+    from gdlab.schedules import SCHEDULE_LABELS
     from tests.test_stochastic import problem
 
     picker = SchedulePicker(NoisyGradient(Quadratic(np.eye(10), np.zeros(10)), 1.0, seed=0), np.full(10, 5.0), steps=100, target=0.5)
@@ -83,7 +83,7 @@ def _update_demos() -> dict:
         network.optimizer_picker.value = optimizer
 
     return {"network explorer (11)": (train_with, ["gd", "momentum", "adam"] * 5),
-            "schedule picker (04)": (lambda name: picker.update(name, 0.3, 10), list(SCHEDULES) * 5),
+            "schedule picker (04)": (lambda name: picker.update(name, 0.3, 10), list(SCHEDULE_LABELS) * 5),
             "mini-batch explorer (08)": (explorer.update, explorer.sizes * 5)}
 
 

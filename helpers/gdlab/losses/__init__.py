@@ -12,7 +12,7 @@ from gdlab.losses.plateau import SigmoidPlateau, sigmoid, sigmoid_slope
 from gdlab.losses.quadratic import Quadratic, parabola, rotated_ravine
 from gdlab.losses.quartic import QuarticBowl
 from gdlab.losses.rescaled import Rescaled
-from gdlab.losses.saddle import DoubleWell, Saddle, saddle
+from gdlab.losses.saddle import DoubleWell, Saddle
 
 __all__ = [
     "Cubic",
@@ -31,7 +31,6 @@ __all__ = [
     "Rescaled",
     "rotated_ravine",
     "Saddle",
-    "saddle",
     "sigmoid",
     "sigmoid_slope",
     "SigmoidPlateau",

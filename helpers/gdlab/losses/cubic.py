@@ -13,7 +13,7 @@ class Cubic(Loss):
     """The one-parameter loss a·w³ (a ≠ 0): slope and curvature both vanish at w = 0 (introduced in 06-saddles-plateaus).
 
     w = 0 is a stationary inflection point: the loss keeps falling on one side,
-    so it is not a minimum, and with one parameter it cannot be a saddle.
+    so it is not a minimum, and with one parameter it cannot be a saddle. It has no minimum (`minimum` is None).
     """
 
     dim = 1

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._random import check_count
-from gdlab.losses.base import Loss
+from gdlab._checks import check_count, check_indices
+from gdlab.losses.base import Loss, as_point
 
 
 class LeastSquares(Loss):
@@ -64,22 +64,13 @@ class LeastSquares(Loss):
         """The full-batch gradient Xᵀ(Xw − y)/N at each point of `w`."""
         return self._shaped(self.residuals(w) @ self.X / self.n)
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """XᵀX/N, the same at every point."""
-        return self.X.T @ self.X / self.n
-
-    def _check_batch(self, idx: Any) -> np.ndarray:
-        """Return a batch as a non-empty 1-D array of example indices in range, or raise naming `idx`."""
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"idx must be a non-empty 1-D array of example indices (integers), got {idx!r}")
-        if idx.min() < 0 or idx.max() >= self.n:
-            raise ValueError(f"idx must hold indices between 0 and {self.n - 1}, got {idx.min()}..{idx.max()}")
-        return idx
+    def hessian(self, w: Any) -> np.ndarray:
+        """XᵀX/N at each point of `w` (the same everywhere)."""
+        return self._constant_hessian(self.X.T @ self.X / self.n, w)
 
     def batch_grad(self, w: Any, idx: Any) -> np.ndarray:
         """The mini-batch gradient: the mean of gᵢ = xᵢ·(xᵢ·w − yᵢ) over the examples in idx (introduced in 08-stochastic)."""
-        idx = self._check_batch(idx)
+        idx = check_indices(idx, self.n)
         return self._shaped(self.residuals(w, idx) @ self.X[idx] / idx.size)
 
     def example_grads(self, w: Any) -> np.ndarray:
@@ -108,15 +99,14 @@ class LeastSquares(Loss):
     @property
     def curvatures(self) -> np.ndarray:
         """The eigenvalues of XᵀX/N, smallest first."""
-        return np.linalg.eigvalsh(self.hessian())
+        return np.linalg.eigvalsh(self.X.T @ self.X / self.n)
 
     @property
     def minimum(self) -> np.ndarray:
         """The least-squares solution (the minimiser when XᵀX is invertible)."""
         if self._minimum is None:
-            solution = np.linalg.lstsq(self.X, self.y, rcond=None)[0]
-            self._minimum = solution[0] if self.dim == 1 else solution
-        return np.array(self._minimum)
+            self._minimum = as_point(np.linalg.lstsq(self.X, self.y, rcond=None)[0], self.dim)
+        return self._minimum.copy()
 
     @property
     def minimum_value(self) -> float:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, as_point
 
 
 class LogCosh(Loss):
@@ -30,9 +30,9 @@ class LogCosh(Loss):
         self.name = f"log cosh(w − {center:g})" if center else "log cosh(w)"
 
     @property
-    def minimum(self) -> float:
+    def minimum(self) -> np.ndarray:
         """Where the loss is smallest (zero): w = c."""
-        return self.center
+        return as_point(self.center, 1)
 
     def value(self, w: Any) -> np.ndarray:
         """log(cosh(w − c)) at each point of `w`, computed as |d| + log1p(e^(−2|d|)) − log 2 so it never overflows."""

@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
-from gdlab._random import check_count
-from gdlab.losses.base import Loss
+from gdlab._checks import check_count, check_indices, check_positive_number
+from gdlab.losses.base import Loss, as_point
 from gdlab.losses.plateau import sigmoid
 
 
@@ -57,6 +56,7 @@ class LogisticRegression(Loss):
         self.n, self.dim = X.shape
         self.name = f"LogisticRegression(N={self.n}, D={self.dim}, l2={self.l2:g})"
         self._minimum: np.ndarray | None = None
+        self._searched = False
 
     def _points(self, w: Any) -> np.ndarray:
         """Points as (..., D) arrays (a loss of one parameter takes any array, elementwise)."""
@@ -94,11 +94,7 @@ class LogisticRegression(Loss):
 
     def batch_grad(self, w: Any, idx: Any) -> np.ndarray:
         """The gradient of the mean cross-entropy over the examples in idx only, plus l2·w: a mini-batch gradient."""
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"idx must be a non-empty 1-D array of example indices (integers), got {idx!r}")
-        if idx.min() < 0 or idx.max() >= self.n:
-            raise ValueError(f"idx must hold indices between 0 and {self.n - 1}, got {idx.min()}..{idx.max()}")
+        idx = check_indices(idx, self.n)
         points = self._points(w)
         residual = sigmoid(_products(points, self.X[idx])) - self.y[idx]
         return self._shaped(_combine(residual, self.X[idx]) / idx.size + self.l2 * points)
@@ -155,13 +151,19 @@ class LogisticRegression(Loss):
         return w
 
     @property
-    def minimum(self) -> np.ndarray:
-        """The minimiser (found once by Newton's method, then remembered)."""
-        if self._minimum is None:
-            self._minimum = self.find_minimum()
-        return self._shaped(np.array(self._minimum))
+    def minimum(self) -> np.ndarray | None:
+        """The minimiser (found once by Newton's method, then remembered); None when there is none (`find_minimum` says why)."""
+        if not self._searched:
+            self._searched = True
+            try:
+                self._minimum = as_point(self.find_minimum(), self.dim)
+            except ValueError:
+                self._minimum = None
+        return None if self._minimum is None else self._minimum.copy()
 
     @property
     def minimum_value(self) -> float:
-        """The lowest loss, at the minimiser."""
+        """The lowest loss, at the minimiser; raises (saying why) when there is none."""
+        if self.minimum is None:
+            self.find_minimum()
         return float(self.value(self.minimum))

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, Wrapper
 from gdlab.sampling import MiniBatchSampler
 
 
-class MiniBatchGradient(Loss):
+class MiniBatchGradient(Wrapper):
     """`loss` (with `n` examples and `batch_grad`) whose gradient is the mini-batch gradient of the next batch (introduced in 08-stochastic).
 
     Batches come from a seeded MiniBatchSampler: every epoch is a new shuffle,
@@ -37,21 +37,8 @@ class MiniBatchGradient(Loss):
         self.sampler.reset()
         self.examples_seen = 0
 
-    def value(self, w: Any) -> np.ndarray:
-        """The exact (full-data) loss at `w`."""
-        return self.inner.value(w)
-
     def grad(self, w: Any) -> np.ndarray:
         """The gradient on the next mini-batch."""
         batch = self.sampler.next_batch()
         self.examples_seen += batch.size
         return self.inner.batch_grad(w, batch)
-
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """The exact (full-data) Hessian."""
-        return self.inner.hessian(w)
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("inner", "sampler"):
-            raise AttributeError(name)
-        return getattr(self.inner, name)

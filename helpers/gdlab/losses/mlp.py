@@ -3,7 +3,7 @@
 The network maps inputs X (N×d) through hidden layers of the given widths, each an affine map followed
 by the activation, to one score per class; the loss is the softmax cross-entropy averaged over the
 examples. `grad` is backpropagation written out layer by layer, so every optimiser in gdlab trains the
-network unchanged (introduced in 11-network).
+network unchanged (introduced in 11-network). A network has no known minimum: its `minimum` is None.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._random import check_seed
+from gdlab._checks import check_indices, check_seed
 from gdlab.losses.base import Loss
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -110,8 +110,19 @@ class MLPLoss(Loss):
             outputs.append(z if k == len(layers) - 1 else activate(z, self.activation))
         return pre, outputs
 
-    def value(self, w: Any) -> float:
-        """The mean softmax cross-entropy over the examples."""
+    def _each_point(self, single: Any, w: Any, tail: tuple[int, ...], *args: Any) -> Any:
+        """`single(point, *args)` at the one point `w`, or at every point of a stack (..., D), stacked (shape (...,) + tail)."""
+        w = np.asarray(w, dtype=float)
+        if w.ndim < 2:
+            return single(w, *args)
+        return np.reshape([single(p, *args) for p in w.reshape(-1, w.shape[-1])], w.shape[:-1] + tail)
+
+    def value(self, w: Any) -> float | np.ndarray:
+        """The mean softmax cross-entropy over the examples, at the point `w` (or each point of a stack)."""
+        return self._each_point(self._value, w, ())
+
+    def _value(self, w: np.ndarray) -> float:
+        """The mean softmax cross-entropy at one point."""
         scores = self.forward(w)[0][-1]
         top = scores.max(axis=1, keepdims=True)
         log_sum = np.log(np.exp(scores - top).sum(axis=1)) + top[:, 0]
@@ -124,10 +135,14 @@ class MLPLoss(Loss):
 
     def grad(self, w: Any) -> np.ndarray:
         """Backpropagation: the gradient of the mean cross-entropy with respect to every weight and bias."""
-        return self.batch_grad(w, slice(None))
+        return self._each_point(self._batch_grad, w, (self.dim,), slice(None))
 
     def batch_grad(self, w: Any, idx: Any) -> np.ndarray:
         """The same gradient, averaged over the examples `idx` only: the mini-batch gradient (08)."""
+        return self._each_point(self._batch_grad, w, (self.dim,), check_indices(idx, self.n))
+
+    def _batch_grad(self, w: np.ndarray, idx: Any) -> np.ndarray:
+        """Backpropagation at one point over the examples `idx`."""
         X, y = self.X[idx], self.y[idx]
         pre, outputs = self.forward(w, X)
         layers = self.unflatten(w)
@@ -148,7 +163,11 @@ class MLPLoss(Loss):
         return (self.grad(w + eps * v) - self.grad(w - eps * v)) / (2.0 * eps)
 
     def hessian(self, w: Any) -> np.ndarray:
-        """The D×D Hessian, column by column from Hessian-vector products (D gradients: small networks only)."""
+        """The D×D Hessian at each point, column by column from Hessian-vector products (D gradients: small networks only)."""
+        return self._each_point(self._hessian, w, (self.dim, self.dim))
+
+    def _hessian(self, w: np.ndarray) -> np.ndarray:
+        """The D×D Hessian at one point."""
         columns = [self.hessian_vector(w, e) for e in np.eye(self.dim)]
         H = np.array(columns).T
         return (H + H.T) / 2

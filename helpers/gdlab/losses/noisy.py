@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_point, check_positive_number, check_steps
-from gdlab._random import check_seed
-from gdlab.losses.base import Loss
+from gdlab._checks import check_point, check_positive_number, check_rates, check_seed, check_steps
+from gdlab.losses.base import Loss, Wrapper
 from gdlab.schedules import as_schedule, rate_at
 
 
-class NoisyGradient(Loss):
+class NoisyGradient(Wrapper):
     """`loss` whose gradient has independent N(0, sigma²) noise added to every component, from a seeded generator (introduced in 04-decay).
 
     `value` and `hessian` are exact; each call of `grad` draws fresh noise, so a
@@ -34,27 +33,14 @@ class NoisyGradient(Loss):
         """Restart the noise from the seed, so that the next run sees the same noise as the first."""
         self.rng = np.random.default_rng(self.seed)
 
-    def value(self, w: Any) -> np.ndarray:
-        """The exact loss at `w`."""
-        return self.inner.value(w)
-
     def grad(self, w: Any) -> np.ndarray:
         """The exact gradient at `w` plus fresh Gaussian noise of standard deviation sigma in every component."""
         g = np.asarray(self.inner.grad(w), dtype=float)
         return g + self.sigma * self.rng.standard_normal(g.shape)
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """The exact Hessian."""
-        return self.inner.hessian(w)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
     def _positive_curvatures(self) -> np.ndarray:
         """The inner quadratic's curvatures, all > 0, or raise saying why there is no closed form."""
-        curvatures = getattr(self.inner, "curvatures", None)
+        curvatures = self.inner.curvatures
         if curvatures is None:
             raise TypeError(f"this closed form holds on quadratics only; {self.inner.name} has no curvatures")
         h = np.asarray(curvatures, dtype=float)
@@ -95,9 +81,7 @@ class NoisyGradient(Loss):
         curvatures add. Vectorised over lr; inf where lr ≥ 2/h_max (no floor: the run diverges).
         """
         h = self._positive_curvatures()
-        rates = np.asarray(lr, dtype=float)
-        if np.any(~np.isfinite(rates)) or np.any(rates <= 0):
-            raise ValueError(f"lr must be finite numbers > 0, got {lr!r}")
+        rates = check_rates(lr, "lr")
         r = rates[..., None]
         with np.errstate(divide="ignore", invalid="ignore"):
             per_direction = np.where(r * h < 2.0, r * self.sigma ** 2 / (2.0 * (2.0 - r * h)), np.inf)

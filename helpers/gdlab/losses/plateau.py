@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, as_point
 
 
 def sigmoid(z: Any) -> np.ndarray:
@@ -42,9 +42,9 @@ class SigmoidPlateau(Loss):
         self.name = f"(σ(w) − {target:g})²"
 
     @property
-    def minimum(self) -> float:
+    def minimum(self) -> np.ndarray:
         """The w where σ(w) = target: log(target/(1 − target))."""
-        return float(np.log(self.target / (1.0 - self.target)))
+        return as_point(np.log(self.target / (1.0 - self.target)), 1)
 
     def value(self, w: Any) -> np.ndarray:
         """(σ(w) − target)² at each point of `w`."""

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from gdlab.losses.base import Loss
-
-
-def _as_symmetric_matrix(H: Any) -> np.ndarray:
-    """Return H as a finite, square, symmetric float matrix, or raise naming what is wrong."""
-    if isinstance(H, numbers.Real) and not isinstance(H, bool):
-        H = [[H]]
-    try:
-        H = np.array(H, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"H must be a number or a square matrix of numbers, got {H!r}") from None
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-        raise ValueError(f"H must be a square matrix (D×D), got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError("H must contain only finite numbers")
-    if not np.allclose(H, H.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(H).max())):
-        raise ValueError("H must be symmetric (H == H.T)")
-    return (H + H.T) / 2
+from gdlab._checks import check_point, check_positive_number, check_square_matrix
+from gdlab.losses.base import Loss, as_point
 
 
 class Quadratic(Loss):
@@ -35,23 +18,11 @@ class Quadratic(Loss):
     """
 
     def __init__(self, H: Any, center: Any = None) -> None:
-        self.H = _as_symmetric_matrix(H)
+        self.H = check_square_matrix(H, "H")
         self.dim = self.H.shape[0]
         if center is None:
             center = np.zeros(self.dim)
-        try:
-            c = np.array(center, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"center must be a number or an array of numbers, got {center!r}") from None
-        if self.dim == 1:
-            if c.size != 1:
-                raise ValueError(f"center must be a single number when H is 1×1, got shape {c.shape}")
-            c = c.reshape(())
-        elif c.shape != (self.dim,):
-            raise ValueError(f"center must have shape ({self.dim},) to match H, got shape {c.shape}")
-        if not np.all(np.isfinite(c)):
-            raise ValueError("center must contain only finite numbers")
-        self.center = c
+        self.center = check_point(center, self.dim, "center")
         self.name = f"Quadratic(H={self.H.tolist()}, center={self.center.tolist()})"
 
     @property
@@ -60,9 +31,9 @@ class Quadratic(Loss):
         return np.linalg.eigvalsh(self.H)
 
     @property
-    def minimum(self) -> np.ndarray:
-        """The centre c, where the gradient vanishes (the minimum when H is positive definite)."""
-        return self.center
+    def minimum(self) -> np.ndarray | None:
+        """The centre c when no curvature is negative (a minimiser: the only one when H is positive definite); None otherwise."""
+        return as_point(self.center, self.dim) if self.curvatures[0] >= 0 else None
 
     def value(self, w: Any) -> np.ndarray:
         """0.5·(w-c)ᵀH(w-c) at each point of `w`."""
@@ -78,9 +49,9 @@ class Quadratic(Loss):
             return self.H[0, 0] * d
         return d @ self.H
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """H, the same at every point."""
-        return self.H.copy()
+    def hessian(self, w: Any) -> np.ndarray:
+        """H at each point of `w` (the same everywhere)."""
+        return self._constant_hessian(self.H, w)
 
 
 def parabola(a: float = 1.0, center: float = 0.0) -> Quadratic:
@@ -98,8 +69,6 @@ def rotation(angle: float) -> np.ndarray:
 
 def rotated_ravine(kappa: float = 100.0, angle: float = 45.0) -> Quadratic:
     """The ravine ½(x² + κ·y²) turned by `angle` degrees: its steep and flat directions are no longer the coordinates (introduced in 10-adaptive)."""
-    from gdlab._checks import check_positive_number
-
     kappa = check_positive_number(kappa, "kappa")
     turn = rotation(check_positive_number(angle, "angle", allow_zero=True))
     loss = Quadratic(turn @ np.diag([1.0, kappa]) @ turn.T)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gdlab._checks import check_positive_number
-from gdlab.losses.base import Loss
+from gdlab.losses.base import Loss, as_point
 
 
 class QuarticBowl(Loss):
@@ -18,11 +18,15 @@ class QuarticBowl(Loss):
     """
 
     dim = 1
-    minimum = 0.0
 
     def __init__(self, a: float = 1.0) -> None:
         self.a = check_positive_number(a, "a")
         self.name = f"w²/2 + {self.a:g}·w⁴/4"
+
+    @property
+    def minimum(self) -> np.ndarray:
+        """The minimiser w = 0."""
+        return as_point(0.0, 1)
 
     def value(self, w: Any) -> np.ndarray:
         """w²/2 + a·w⁴/4 at each point of `w`."""

@@ -30,7 +30,7 @@ class Saddle(Loss):
     """The saddle a·x² − b·y² (a, b > 0): a minimum along x, a maximum along y, a saddle at 0 (introduced in 06-saddles-plateaus).
 
     The defaults give x² − y². Gradient descent shrinks x by (1 − 2·a·lr) and
-    grows y by (1 + 2·b·lr) every step.
+    grows y by (1 + 2·b·lr) every step. There is no minimum (`minimum` is None).
     """
 
     dim = 2
@@ -64,10 +64,8 @@ class Saddle(Loss):
         x, y = _pairs(w)
         return np.stack([2.0 * self.a * x, -2.0 * self.b * y], axis=-1)
 
-    def hessian(self, w: Any = None) -> np.ndarray:
-        """diag(2a, −2b) at each point of `w` (shape (..., 2, 2)); a single 2×2 matrix when `w` is None."""
-        if w is None:
-            return _diagonal_hessian(2.0 * self.a, -2.0 * self.b)
+    def hessian(self, w: Any) -> np.ndarray:
+        """diag(2a, −2b) at each point of `w` (shape (..., 2, 2))."""
         x, _ = _pairs(w)
         return _diagonal_hessian(np.full(x.shape, 2.0 * self.a), np.full(x.shape, -2.0 * self.b))
 
@@ -76,7 +74,8 @@ class DoubleWell(Loss):
     """a·x² + (y² − 1)²/4: a saddle at the origin between two minima at (0, ±1) (introduced in 07-newton).
 
     The Hessian is diag(2a, 3y² − 1): negative along y when |y| < 1/√3, so a
-    Newton step there heads for the saddle instead of a well.
+    Newton step there heads for the saddle instead of a well. `minimum` is None
+    (there are two: `minima`).
     """
 
     dim = 2
@@ -110,7 +109,3 @@ class DoubleWell(Loss):
         x, y = _pairs(w)
         return _diagonal_hessian(np.full(x.shape, 2.0 * self.a), 3.0 * y * y - 1.0)
 
-
-def saddle(a: float = 1.0, b: float = 1.0) -> Saddle:
-    """The saddle a·x² − b·y²; saddle() is x² − y² (introduced in 06-saddles-plateaus)."""
-    return Saddle(a, b)

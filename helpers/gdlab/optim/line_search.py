@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
+from gdlab._checks import check_fraction, check_positive_number
 from gdlab.losses.base import Loss
+from gdlab.optim.gd import gd_step
 from gdlab.optim.trajectory import Trajectory, run
 
 MAX_SHRINKS = 60  # 0.5**60 ≈ 1e-18: a rate that small means the gradient is not a descent direction here
@@ -15,11 +16,8 @@ MAX_SHRINKS = 60  # 0.5**60 ≈ 1e-18: a rate that small means the gradient is n
 
 def _check_search(lr0: Any, shrink: Any, c: Any) -> tuple[float, float, float]:
     """lr0 > 0, and shrink and c in (0, 1), or raise naming the bad one."""
-    lr0 = check_positive_number(lr0, "lr0")
-    for name, value in (("shrink", shrink), ("c", c)):
-        if not 0 < check_positive_number(value, name) < 1:
-            raise ValueError(f"{name} must lie in (0, 1), got {value}")
-    return lr0, float(shrink), float(c)
+    return (check_positive_number(lr0, "lr0"), check_fraction(shrink, "shrink", allow_one=False),
+            check_fraction(c, "c", allow_one=False))
 
 
 def armijo_rate(loss: Loss, w: Any, grad: Any, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4) -> float:
@@ -37,10 +35,10 @@ def armijo_rate(loss: Loss, w: Any, grad: Any, lr0: float = 1.0, shrink: float =
     return rate
 
 
-def backtracking(loss: Loss, w0: Any, steps: int, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4) -> Trajectory:
+def backtracking(loss: Loss, w0: Any, lr0: float, steps: int, *, shrink: float = 0.5, c: float = 1e-4) -> Trajectory:
     """Gradient descent whose rate is found by Armijo backtracking at every step, starting from lr0 each time; `lr` records each accepted rate."""
     lr0, shrink, c = _check_search(lr0, shrink, c)
-    return run(loss, w0, steps, None, lambda t, w, g, rate: w - rate * g,
+    return run(loss, w0, None, steps, update=lambda t, w, g, rate: gd_step(w, g, rate),
                rate_rule=lambda t, w, g: armijo_rate(loss, w, g, lr0, shrink, c))
 
 
@@ -50,9 +48,9 @@ def polyak_rate(value: float, f_star: float, grad: Any) -> float:
     return max(float(value) - float(f_star), 0.0) / squared if squared > 0 else 0.0
 
 
-def polyak(loss: Loss, w0: Any, steps: int, f_star: float = 0.0) -> Trajectory:
+def polyak(loss: Loss, w0: Any, f_star: float, steps: int) -> Trajectory:
     """Gradient descent with Polyak's rate (L(w) − f*)/‖∇L(w)‖² at every step, for a loss whose lowest value f* is known."""
     if isinstance(f_star, bool) or not np.isfinite(np.asarray(f_star, dtype=float)).all() or np.ndim(f_star):
         raise ValueError(f"f_star must be a finite number (the loss's lowest value), got {f_star!r}")
-    return run(loss, w0, steps, None, lambda t, w, g, rate: w - rate * g,
+    return run(loss, w0, None, steps, update=lambda t, w, g, rate: gd_step(w, g, rate),
                rate_rule=lambda t, w, g: polyak_rate(loss.value(w), f_star, g))

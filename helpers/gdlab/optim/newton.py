@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from gdlab._checks import check_positive_number
+from gdlab._checks import check_positive_number, check_square_matrix
 from gdlab.losses.base import Loss
 from gdlab.optim.trajectory import Trajectory, run
 
@@ -21,11 +21,11 @@ def _solve(H: np.ndarray, g: np.ndarray, shift: float) -> np.ndarray:
         return np.full(g.shape, np.nan)
 
 
-def newton(loss: Loss, w0: Any, steps: int, damping: Any = 1.0, shift: float = 0.0) -> Trajectory:
+def newton(loss: Loss, w0: Any, damping: Any, steps: int, *, shift: float = 0.0) -> Trajectory:
     """Run `steps` Newton updates w ← w − damping·(H + shift·I)⁻¹·∇L(w) from w0 (introduced in 07-newton).
 
-    `damping` (a number or a schedule t -> damping) scales the step like a
-    learning rate and is recorded as the run's `lr`; `shift` λ ≥ 0 is the
+    `damping` (a number or a schedule t -> damping; 1.0 is the full Newton
+    step) takes the place of a learning rate and is recorded as the run's `lr`; `shift` λ ≥ 0 is the
     Levenberg–Marquardt shift of the Hessian. The step is a linear solve,
     never an explicit inverse. A singular H + λI stops the run like an
     overflow (diverged=True from that step on).
@@ -37,21 +37,12 @@ def newton(loss: Loss, w0: Any, steps: int, damping: Any = 1.0, shift: float = 0
     def update(t: int, w: np.ndarray, g: np.ndarray, rate: float) -> np.ndarray:
         return w - rate * _solve(loss.hessian(w), g, shift)
 
-    return run(loss, w0, steps, damping, update)
+    return run(loss, w0, damping, steps, update=update)
 
 
 def determinant_learning_rate(hessian: Any) -> float:
     """The scalar heuristic (det H)^(−1/D): one over the geometric mean of the eigenvalues of a positive-definite H (introduced in 07-newton)."""
-    try:
-        H = np.array(hessian, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"hessian must be a square matrix of numbers, got {hessian!r}") from None
-    if H.ndim == 0:
-        H = H.reshape(1, 1)
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
-        raise ValueError(f"hessian must be a square (D×D) matrix, got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError("hessian must contain only finite numbers")
+    H = check_square_matrix(hessian, "hessian", symmetric=False)
     sign, logdet = np.linalg.slogdet(H)
     if sign <= 0 or np.any(np.linalg.eigvalsh((H + H.T) / 2) <= 0):
         raise ValueError("hessian must be positive definite: (det H)^(−1/D) is a learning rate only at a minimum")

@@ -47,9 +47,13 @@ class Trajectory:
         return f"Trajectory({self.message})"
 
 
-def run(loss: Loss, w0: Any, steps: Any, lr: Any, update: Update,
+def run(loss: Loss, w0: Any, lr: Any, steps: Any, *, update: Update,
         rate_rule: Callable[[int, np.ndarray, np.ndarray], float] | None = None) -> Trajectory:
     """Apply `update(t, w, grad, lr) -> new w` `steps` times from w0 and record everything.
+
+    Every optimiser in gdlab is called the same way: optimiser(loss, w0, rate, steps, *, options),
+    the rate (lr; Newton's damping; a line search's first rate lr0; Polyak's lowest value f*) third
+    and the number of updates fourth, anything else by name.
 
     The rate of step t comes from the schedule `lr`, or, when `rate_rule` is given (and lr is None), from
     rate_rule(t, w, grad): a rate chosen from the loss at each step, such as a line search's.

@@ -19,7 +19,7 @@ def _plane(loss: Loss, dims: Sequence[int], center: Any) -> tuple[int, int, np.n
     if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= int(d) < loss.dim for d in dims):
         raise ValueError(f"dims must be two different coordinates in 0..{loss.dim - 1}, got {dims!r}")
     if center is None:
-        center = getattr(loss, "minimum", np.zeros(loss.dim))
+        center = np.zeros(loss.dim) if loss.minimum is None else loss.minimum
     c = np.array(center, dtype=float)
     if c.shape != (loss.dim,):
         raise ValueError(f"center must have shape ({loss.dim},), got {c.shape}")
@@ -78,7 +78,7 @@ def plot_contours(loss: Loss, runs: Mapping[str, Trajectory] | None = None, ax: 
     lv = contour_levels(Z, levels) if isinstance(levels, int) else np.asarray(levels, dtype=float)
     ax.contour(X, Y, Z, levels=lv, colors="0.55", linewidths=0.8)
     ax.plot([anchor[0]], [anchor[1]], marker="*", markersize=11, color="0.25", linestyle="", label="minimum"
-            if hasattr(loss, "minimum") and center is None else "slice centre")
+            if loss.minimum is not None and center is None else "slice centre")
     for k, (label, path) in enumerate(zip(runs, paths)):
         finite = path[np.all(np.isfinite(path), axis=1)]
         colour = f"C{k % 6}"

@@ -8,29 +8,11 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from gdlab.capstone import CapstoneProblem, CapstoneRun, capstone_problem, run_config
+from gdlab.capstone import SCHEDULE_PRESETS, CapstoneProblem, CapstoneRun, capstone_problem, explorer_config, run_config
 from gdlab.plots import COURSE_STYLE
 from gdlab.widgets.base import BlittedFigure, Demo
 
-SCHEDULE_PRESETS = {
-    "constant": None,
-    "exponential, halves every 50 steps": {"name": "exponential", "gamma": round(0.5 ** (1 / 50), 5)},
-    "1/t, half at step 50": {"name": "inverse_time", "k": 0.02},
-    "cosine down to 0": {"name": "cosine_with_warmup", "warmup": 0},
-}
 GAP_FLOOR, GAP_CEILING = 1e-12, 1e2
-
-
-def explorer_config(lr: float, beta: float, schedule: str, steps: int) -> dict:
-    """The configuration dict the explorer runs: plain GD when β = 0, heavy ball otherwise (introduced in 09-capstone)."""
-    if schedule not in SCHEDULE_PRESETS:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_PRESETS)}; got {schedule!r}")
-    config: dict = {"optimizer": "gd" if beta == 0 else "momentum", "lr": round(float(lr), 4)}
-    if beta != 0:
-        config["beta"] = round(float(beta), 3)
-    config["schedule"] = SCHEDULE_PRESETS[schedule]
-    config["steps"] = int(steps)
-    return config
 
 
 def _gaps(run: CapstoneRun) -> np.ndarray:

@@ -24,8 +24,8 @@ class LearningRateExplorer(Demo):
         if not lr_min < lr_max:
             raise ValueError(f"lr_min must be below lr_max, got {lr_min} and {lr_max}")
         self.loss, self.w0, self.steps = loss, float(w0), int(steps)
-        half = span if span is not None else 1.6 * abs(self.w0 - float(getattr(loss, "minimum", 0.0)))
-        centre = float(getattr(loss, "minimum", 0.0))
+        centre = 0.0 if loss.minimum is None else float(loss.minimum)
+        half = span if span is not None else 1.6 * abs(self.w0 - centre)
         self.figure = Figure(figsize=(9.0, 3.4), dpi=COURSE_STYLE["figure.dpi"], layout="constrained")
         self.path_axes, self.loss_axes = self.figure.subplots(1, 2)
         grid = np.linspace(centre - max(half, 1.0), centre + max(half, 1.0), 300)

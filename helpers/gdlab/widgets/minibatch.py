@@ -8,24 +8,15 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from gdlab._checks import check_point, check_positive_number
-from gdlab._random import check_count, check_seed
+from gdlab._checks import check_count, check_point, check_positive_number, check_seed
 from gdlab.losses.least_squares import LeastSquares
 from gdlab.losses.minibatch import MiniBatchGradient
 from gdlab.optim.gd import gradient_descent
 from gdlab.plots import COURSE_STYLE
-from gdlab.sampling import MiniBatchSampler
+from gdlab.sampling import gradient_cloud
 from gdlab.widgets.base import BlittedFigure, Demo
 
 BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-
-
-def gradient_cloud(loss: LeastSquares, w: Any, batch_size: int, draws: int = 200, seed: int | None = 0) -> np.ndarray:
-    """`draws` mini-batch gradients at w, from seeded batches of `batch_size` (introduced in 08-stochastic): shape (draws, D)."""
-    draws = check_count(draws, "draws")
-    sampler = MiniBatchSampler(loss.n, batch_size, seed=check_seed(seed))
-    point = check_point(w, loss.dim, "w")
-    return np.array([np.atleast_1d(loss.batch_grad(point, sampler.next_batch())) for _ in range(draws)])
 
 
 class MiniBatchExplorer(Demo):

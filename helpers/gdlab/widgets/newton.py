@@ -60,7 +60,7 @@ class NewtonDampingExplorer(Demo):
 
     def update(self, x0: float, damping: float, shift: float) -> None:
         """Run damped, shifted Newton from x0 and redraw both panels."""
-        run = newton(self.loss, x0, STEPS, damping=damping, shift=shift)
+        run = newton(self.loss, x0, damping, STEPS, shift=shift)
         w = run.w[np.isfinite(run.w)]
         shown = w[np.abs(w) <= SPAN]
         self.path_line.set_data(shown, self.loss.value(shown))

@@ -31,7 +31,7 @@ class PathExplorer(Demo):
             raise ValueError(f"lr must lie between lr_min and lr_max, got {lr}")
         self.loss, self.steps, self.nesterov, self.tol = loss, int(steps), bool(nesterov), float(tol)
         self.w0 = np.array(w0, dtype=float)
-        self.target = np.asarray(getattr(loss, "minimum", np.zeros(2)), dtype=float)
+        self.target = np.zeros(2) if loss.minimum is None else np.asarray(loss.minimum, dtype=float)
         half = np.maximum(1.25 * np.abs(self.w0 - self.target), 1e-3)
         xlim = (self.target[0] - half[0], self.target[0] + half[0])
         ylim = (self.target[1] - half[1], self.target[1] + half[1])
@@ -72,7 +72,7 @@ class PathExplorer(Demo):
         """The run for these slider values: gradient descent, or momentum when β is given."""
         if beta is None:
             return gradient_descent(self.loss, self.w0, lr, self.steps)
-        return momentum(self.loss, self.w0, lr, beta, self.steps, nesterov=self.nesterov)
+        return momentum(self.loss, self.w0, lr, self.steps, beta=beta, nesterov=self.nesterov)
 
     def update(self, lr: float | None = None, beta: float | None = None) -> None:
         """Run with the current slider values (overridden by the arguments) and redraw both panels."""

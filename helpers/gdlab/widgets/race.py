@@ -83,8 +83,8 @@ class AdaptiveRace(Demo):
     def update(self) -> None:
         """Run the race with the sliders' values and redraw the paths and loss curves."""
         loss, start = self.losses[self.picker.value]
-        runs = race(loss, start, self.steps, float(self.lr_slider.value), float(self.beta1_slider.value),
-                    float(self.beta2_slider.value), int(self.warmup_slider.value))
+        runs = race(loss, start, float(self.lr_slider.value), self.steps, beta1=float(self.beta1_slider.value),
+                    beta2=float(self.beta2_slider.value), warmup=int(self.warmup_slider.value))
         parts = []
         for path, curve, (name, run) in zip(self.paths, self.curves, runs.items()):
             path.set_data(run.w[:, 0], run.w[:, 1])

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from gdlab._checks import check_curvatures
 from gdlab.losses.quadratic import Quadratic
 from gdlab.optim.momentum import momentum
 from gdlab.plots import COURSE_STYLE
@@ -21,9 +22,7 @@ class RegionMapExplorer(Demo):
 
     def __init__(self, curvatures: Any = (1.0, 100.0), lr: float = 0.02, beta: float = 0.5, steps: int = 100,
                  lr_max: float | None = None, n: int = 121) -> None:
-        h = np.atleast_1d(np.asarray(curvatures, dtype=float))
-        if h.ndim != 1 or h.size == 0 or np.any(h <= 0) or not np.all(np.isfinite(h)):
-            raise ValueError(f"curvatures must be one or more finite numbers > 0, got {curvatures!r}")
+        h = check_curvatures(curvatures, "curvatures")
         self.h, self.steps = h, int(steps)
         self.loss = Quadratic(np.diag(h), np.zeros(h.size)) if h.size > 1 else Quadratic(h[0], 0.0)
         self.w0 = np.ones(h.size) if h.size > 1 else 1.0
@@ -59,7 +58,7 @@ class RegionMapExplorer(Demo):
         lr = float(self.lr_slider.value if lr is None else lr)
         beta = float(self.beta_slider.value if beta is None else beta)
         factor = float(momentum_factor(lr, beta, self.h))
-        run = momentum(self.loss, self.w0, lr, beta, self.steps)
+        run = momentum(self.loss, self.w0, lr, self.steps, beta=beta)
         self.point.set_data([lr], [beta])
         self.loss_line.set_data(np.arange(self.steps + 1), np.clip(run.loss, 1e-300, 1e300))
         verdict = "converges" if factor < 1 else "diverges" if factor > 1 else "on the edge"

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from gdlab.losses.saddle import Saddle
-from gdlab.optim.gd import gradient_descent
-from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
+from gdlab.stationary import MAX_ESCAPE_STEPS, escape_run
 from gdlab.widgets.base import BlittedFigure, Demo
-
-MAX_STEPS = 300
-
-
-def escape_run(eps: float, lr: float, x0: float = 1.0, b: float = 1.0) -> tuple[Trajectory, int | None, float]:
-    """GD on x² − b·y² from (x0, ε), long enough to leave the saddle; returns the run, the measured and the predicted escape step (introduced in 06-saddles-plateaus)."""
-    loss = Saddle(1.0, b)
-    predicted = math.log(1.0 / eps) / math.log(loss.escape_rate(lr))
-    steps = min(MAX_STEPS, int(math.ceil(predicted)) + 5)
-    run = gradient_descent(loss, [x0, eps], lr, steps)
-    escaped = np.flatnonzero(np.abs(run.w[:, 1]) >= 1.0)
-    return run, (int(escaped[0]) if escaped.size else None), predicted
 
 
 class SaddleEscapeExplorer(Demo):
@@ -48,7 +33,7 @@ class SaddleEscapeExplorer(Demo):
         self.y_axes.axhline(1.0, color="0.4", linewidth=1, linestyle=":", label="|y| = 1: escaped")
         self.predicted_line = self.y_axes.axvline(0.0, color="#edae49", linestyle="--",
                                                   label="prediction log(1/ε)/log(1 + 2·lr)")
-        self.y_axes.set(xlim=(0, MAX_STEPS), ylim=(1e-13, 10.0), xlabel="step", ylabel="|y| (log scale)",
+        self.y_axes.set(xlim=(0, MAX_ESCAPE_STEPS), ylim=(1e-13, 10.0), xlabel="step", ylabel="|y| (log scale)",
                         title="Escape from the saddle")
         self.y_axes.legend(loc="lower right", fontsize=8)
         self.eps_slider = widgets.FloatSlider(value=log_eps, min=-12.0, max=-1.0, step=0.5, description="log10 ε",

@@ -10,65 +10,18 @@ from matplotlib.figure import Figure
 
 from gdlab._checks import check_point, check_positive_number, check_steps
 from gdlab.losses.base import Loss
-from gdlab.optim.gd import gradient_descent
 from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
-from gdlab.schedules import (ReduceOnPlateau, constant, cosine_with_warmup, exponential, inverse_sqrt,
-                             inverse_time, step_decay)
+from gdlab.schedules import SCHEDULE_LABELS, make_schedule, run_schedule
 from gdlab.widgets.base import BlittedFigure, Demo
-
-SCHEDULES = ("constant", "step decay", "exponential", "inverse square root", "1/t",
-             "reduce on plateau", "cosine with warm-up")
-
-
-def make_schedule(name: str, lr0: float, decay: int, steps: int) -> tuple[Any, str]:
-    """The schedule the picker means by (name, lr0, decay), and its formula in words (introduced in 04-decay).
-
-    `decay` is a number of steps: the step at which the decaying schedules have
-    halved the rate (step decay halves every `decay` steps), the patience of
-    reduce-on-plateau, the warm-up of the cosine schedule.
-    """
-    lr0 = check_positive_number(lr0, "lr0")
-    decay = max(1, int(decay))
-    if name == "constant":
-        return constant(lr0), f"lr = {lr0:.3g} at every step"
-    if name == "step decay":
-        return step_decay(lr0, 0.5, decay), f"lr = {lr0:.3g}·0.5^⌊t/{decay}⌋ (halved every {decay} steps)"
-    if name == "exponential":
-        gamma = 0.5 ** (1.0 / decay)
-        return exponential(lr0, gamma), f"lr = {lr0:.3g}·{gamma:.4f}^t (halves every {decay} steps)"
-    if name == "inverse square root":
-        k = 3.0 / decay
-        return inverse_sqrt(lr0, k), f"lr = {lr0:.3g}/√(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
-    if name == "1/t":
-        k = 1.0 / decay
-        return inverse_time(lr0, k), f"lr = {lr0:.3g}/(1 + {k:.3g}·t) (half of lr0 at t = {decay})"
-    if name == "reduce on plateau":
-        return ReduceOnPlateau(lr0, factor=0.5, patience=decay), (
-            f"lr starts at {lr0:.3g} and halves once {decay + 1} steps in a row bring no new best loss (patience {decay})")
-    if name == "cosine with warm-up":
-        warmup = min(decay, steps - 1)
-        return cosine_with_warmup(lr0, warmup, steps), (
-            f"lr climbs to {lr0:.3g} over {warmup} steps, then follows a half cosine to 0 at step {steps}")
-    raise ValueError(f"name must be one of {', '.join(SCHEDULES)}; got {name!r}")
-
-
-def run_schedule(loss: Loss, w0: Any, schedule: Any, steps: int) -> Trajectory:
-    """Gradient descent with `schedule`, replaying the loss's noise from its seed and watching the loss for reduce-on-plateau (introduced in 04-decay)."""
-    if hasattr(loss, "reset"):
-        loss.reset()
-    if isinstance(schedule, ReduceOnPlateau):
-        return gradient_descent(schedule.watch(loss), w0, schedule, steps)
-    return gradient_descent(loss, w0, schedule, steps)
-
 
 class SchedulePicker(Demo):
     """Pick a schedule, its starting rate and decay time: the rate per step and the loss per step beside the constant rate lr0 (introduced in 04-decay)."""
 
     def __init__(self, loss: Loss, w0: Any, steps: int = 200, schedule: str = "1/t", lr0: float = 0.5,
                  decay: int = 20, target: float | None = None, lr_range: tuple[float, float] = (1e-3, 2.0)) -> None:
-        if schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
+        if schedule not in SCHEDULE_LABELS:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_LABELS)}; got {schedule!r}")
         self.loss, self.w0, self.steps = loss, check_point(w0, loss.dim), check_steps(steps)
         if self.steps < 2:
             raise ValueError(f"steps must be 2 or more for a loss curve, got {steps}")
@@ -94,7 +47,7 @@ class SchedulePicker(Demo):
         self.loss_axes.set(xlim=(0, self.steps), ylim=(floor_guess / 30, start_loss * 3), xlabel="step",
                            ylabel="loss (log scale)", title="The loss it gives (same noise for both)")
         self.loss_axes.legend(loc="upper right")
-        self.picker = widgets.Dropdown(options=SCHEDULES, value=schedule, description="schedule")
+        self.picker = widgets.Dropdown(options=SCHEDULE_LABELS, value=schedule, description="schedule")
         self.lr_slider = widgets.FloatLogSlider(value=lr0, base=10, min=np.log10(lr_range[0]), max=np.log10(lr_range[1]),
                                                 step=0.02, description="lr0", readout_format=".3g",
                                                 continuous_update=False)
