@@ -47,19 +47,18 @@ def skip_pictures() -> None:
 _prepared = False
 
 
-def skip_pictures_if_graded() -> bool:
+def skip_pictures_if_graded() -> None:
     """Under nbgrader, say once per kernel that pictures are skipped and skip them (`skip_pictures`); otherwise do nothing.
 
-    Every notebook's setup cell calls it (introduced in 01-slope). Returns whether this is a graded run.
+    Every notebook's setup cell ends with it (introduced in 01-slope); it returns nothing, so the cell shows no result.
     """
     global _prepared
     if not is_graded_run():
-        return False
+        return
     if not _prepared:
         print(NOTE)
         _prepared = True
     skip_pictures()
-    return True
 
 
 class SkippedDemo:
