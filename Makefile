@@ -41,13 +41,18 @@ instructor: $(INSTALLED)
 hub:
 	bash deploy/setup.sh
 
-# Three runs: the package, grading and notebook tests on both cores; the solutions under nbval, one at a time
-# (each has both cores to itself, as a student's would, and the 10 s budget holds with room); then the
-# JupyterLab tour alone, so that the browser never waits behind the grading tests' kernels.
+# Three runs. The browser tests (JupyterLab and the class's JupyterHub in Chromium, which mostly wait for
+# pages) run beside the package, grading and notebook tests (both cores); their report is printed when both
+# are done (it is also in $(BROWSER_LOG)). Then the solutions under nbval, one at a time and alone (each has
+# both cores to itself, as a student's would, and the 10 s budget holds with room).
+BROWSER_LOG := $(VENV)/browser-tests.log
 test: $(INSTALLED)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests --ignore=tests/browser
+	$(TEST_ENV) $(BIN)/python -m pytest tests/browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
+	echo "browser tests running beside the others (their report follows them; $(BROWSER_LOG))"; \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests --ignore=tests/browser; others=$$?; \
+	wait $$browser; browser_status=$$?; cat $(BROWSER_LOG); \
+	test $$others -eq 0 && test $$browser_status -eq 0
 	$(TEST_ENV) $(BIN)/python -m pytest -n 0 --nbval-lax solutions
-	$(TEST_ENV) $(BIN)/python -m pytest tests/browser
 
 release: $(INSTALLED)
 	$(BIN)/gdgrade release $(ASSIGNMENTS)
