@@ -41,18 +41,17 @@ instructor: $(INSTALLED)
 hub:
 	bash deploy/setup.sh
 
-# Three runs. The browser tests (JupyterLab and the class's JupyterHub in Chromium, which mostly wait for
-# pages) run beside the package, grading and notebook tests (both cores); their report is printed when both
-# are done (it is also in $(BROWSER_LOG)). Then the solutions under nbval, one at a time and alone (each has
-# both cores to itself, as a student's would, and the 10 s budget holds with room).
+# Two runs side by side. The browser tests (JupyterLab and the class's JupyterHub in Chromium, which mostly
+# wait for pages) run beside the package, grading and notebook tests (nbval, each notebook's cells in one
+# worker; both cores); the browser report is printed when both are done (it is also in $(BROWSER_LOG)).
+# The 10 s per-notebook budget is a speed goal, so `make bench` checks it, not make test.
 BROWSER_LOG := $(VENV)/browser-tests.log
 test: $(INSTALLED)
 	$(TEST_ENV) $(BIN)/python -m pytest tests/browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
 	echo "browser tests running beside the others (their report follows them; $(BROWSER_LOG))"; \
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup tests --ignore=tests/browser; others=$$?; \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions --ignore=tests/browser; others=$$?; \
 	wait $$browser; browser_status=$$?; cat $(BROWSER_LOG); \
 	test $$others -eq 0 && test $$browser_status -eq 0
-	$(TEST_ENV) $(BIN)/python -m pytest -n 0 --nbval-lax solutions
 
 release: $(INSTALLED)
 	$(BIN)/gdgrade release $(ASSIGNMENTS)
@@ -65,5 +64,5 @@ screenshots: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m tests.benchmarks.widget_redraw
-	$(BIN)/python -m tests.benchmarks.notebook_times
 	$(BIN)/python -m tests.benchmarks.class_grading
+	$(BIN)/python -m tests.benchmarks.notebook_times

@@ -1,4 +1,7 @@
-"""Time budget for notebooks executed by nbval: each must run top to bottom headless within 10 s."""
+"""Notebooks executed by nbval: each runs in one xdist worker, and its headless execution time is reported.
+
+The 10 s budget per notebook is a speed goal, so it lives in `make bench` (tests/benchmarks/notebook_times.py),
+not here: beside the grading tests on a shared machine a wall-clock assertion would only be flaky."""
 
 from __future__ import annotations
 
@@ -7,13 +10,20 @@ from collections import defaultdict
 
 import pytest
 
-NOTEBOOK_BUDGET_SECONDS = 10.0
 _spent: dict[str, float] = defaultdict(float)
 
 
 def _is_notebook_cell(item) -> bool:
     """True for the items nbval makes from notebook cells."""
     return item.__class__.__name__ == "IPyNbCell"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep each notebook's cells together in one xdist worker: they share one kernel, in order."""
+    for item in items:
+        if _is_notebook_cell(item):
+            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -33,17 +43,14 @@ def pytest_runtest_call(item):
 
 
 def pytest_runtest_teardown(item, nextitem):
-    """After a notebook's last cell: record its execution time (kernel start included) and hold it to the budget."""
+    """After a notebook's last cell: record its execution time, kernel start included."""
     if not _is_notebook_cell(item) or (nextitem is not None and nextitem.path == item.path):
         return
-    spent = _spent.pop(str(item.path), 0.0)
-    item.user_properties.append(("notebook_seconds", spent))
-    if spent > NOTEBOOK_BUDGET_SECONDS:
-        pytest.fail(f"{item.path.name} took {spent:.1f} s to execute headless; the budget is {NOTEBOOK_BUDGET_SECONDS:.0f} s")
+    item.user_properties.append(("notebook_seconds", _spent.pop(str(item.path), 0.0)))
 
 
 def pytest_terminal_summary(terminalreporter):
-    """List each notebook's headless execution time."""
+    """List each notebook's headless execution time (a report; the budget is checked by `make bench`)."""
     times = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
@@ -51,6 +58,6 @@ def pytest_terminal_summary(terminalreporter):
                 if name == "notebook_seconds":
                     times[report.nodeid.split("::")[0]] = value
     if times:
-        terminalreporter.write_sep("-", "notebook execution times (headless, kernel start included)")
+        terminalreporter.write_sep("-", "notebook execution times (headless, kernel start included; budget in make bench)")
         for path, seconds in sorted(times.items()):
             terminalreporter.write_line(f"{seconds:6.2f} s  {path}")

@@ -109,13 +109,14 @@ async def visit_solved(context, server, name: str, tabs: asyncio.Semaphore, hold
         page = await context.new_page()
         console = labkit.ConsoleLog(page)
         try:
+            await labkit.answer_kernel_questions(page, visit.notes)
             # Not while a Validate holds the server: JupyterLab may lose track of a kernel it is connecting to.
             async with hold("open"):
                 panel = await labkit.open_notebook(page, server, f"solved/{name}/{name}.ipynb", f"solved-{name}",
                                                    visit.notes)
                 visit.steps["open"] = time.monotonic() - start
                 await labkit.start_run_all(page, panel, visit.notes)
-            await labkit.finish_run_all(page, panel)
+            await labkit.finish_run_all(page, panel, notes=visit.notes)
             visit.steps["run all"] = time.monotonic() - start
             visit.cells = await labkit.cell_report(panel)
             visit.demos = await labkit.demo_report(panel)

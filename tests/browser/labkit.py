@@ -214,12 +214,12 @@ async def open_notebook(page, server: LabServer, path: str, workspace: str, note
     await open_lab(page, server, path, workspace)
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
     idle = panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    ask = page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Select Kernel'))")
+    ask = kernel_question(page)
     deadline = time.monotonic() + timeout
     while not await idle.count():
         if await ask.count():
             if notes is not None:
-                notes.append("JupyterLab asked which kernel to start (pressed Select)")
+                notes.append(KERNEL_QUESTION_NOTE)
             await ask.locator(".jp-mod-accept").click()
         if time.monotonic() > deadline:
             raise TimeoutError(f"the kernel of {path} was not idle after {timeout:.0f} s")
@@ -227,11 +227,27 @@ async def open_notebook(page, server: LabServer, path: str, workspace: str, note
     return panel
 
 
-async def menu(page, *labels: str) -> None:
-    """Click through the menu bar: menu(page, "Run", "Run All Cells")."""
-    await page.locator("#jp-menu-panel").get_by_role("menuitem", name=labels[0], exact=True).click()
-    for label in labels[1:]:
-        await page.locator(".lm-Menu").get_by_role("menuitem", name=label, exact=True).last.click()
+async def menu(page, *labels: str, attempts: int = 3) -> None:
+    """Click through the menu bar: menu(page, "Run", "Run All Cells").
+
+    A click on the menu bar that lands while the previous menu is still closing closes the new one at once (seen
+    under load), so the top menu is opened again, as a person would, until its first item shows.
+    """
+    top = page.locator("#jp-menu-panel").get_by_role("menuitem", name=labels[0], exact=True)
+    items = [page.locator(".lm-Menu").get_by_role("menuitem", name=label, exact=True).last for label in labels[1:]]
+    for attempt in range(attempts):
+        await top.click()
+        if not items:
+            return
+        try:
+            await items[0].wait_for(state="visible", timeout=10_000)
+            break
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            await page.keyboard.press("Escape")
+    for item in items:
+        await item.click()
 
 
 CELLS_DONE = """panel => {
@@ -260,26 +276,55 @@ async def start_run_all(page, panel, notes: list | None = None) -> None:
                 raise
 
 
-async def accept_kernel_question(page, panel, notes: list | None = None) -> None:
+KERNEL_QUESTION_NOTE = "JupyterLab asked which kernel to start (pressed Select)"
+
+
+def kernel_question(page):
+    """JupyterLab's "Select Kernel" dialog, which it shows when it has lost track of a notebook's kernel."""
+    return page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Select Kernel'))")
+
+
+async def answer_kernel_questions(page, notes: list) -> None:
+    """From now on, whenever the "Select Kernel" dialog stands in the way of a click, answer it as a student would
+    (Select: Python 3) and note it. JupyterLab asks when the server was too slow to answer (a Validate holds it
+    while it runs a notebook; a busy machine), at any moment, not only when a notebook opens."""
+
+    async def select_python(dialog) -> None:
+        await dialog.locator(".jp-mod-accept").click()
+        notes.append(KERNEL_QUESTION_NOTE)
+
+    await page.add_locator_handler(kernel_question(page), select_python)
+
+
+async def accept_kernel_question(page, panel, notes: list | None = None) -> bool:
     """If JupyterLab asks which kernel to start (it lost track of its kernel while the server was held up by a
-    Validate), answer like a student: Select (Python 3), and wait for the kernel."""
-    ask = page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Select Kernel'))")
-    if await ask.count():
-        await ask.locator(".jp-mod-accept").click()
-        if notes is not None:
-            notes.append("JupyterLab asked which kernel to start (pressed Select)")
-        await idle_kernel(panel)
+    Validate), answer like a student: Select (Python 3), and wait for the kernel. True if it asked."""
+    ask = kernel_question(page)
+    if not await ask.count():
+        return False
+    await ask.locator(".jp-mod-accept").click()
+    if notes is not None:
+        notes.append(KERNEL_QUESTION_NOTE)
+    await idle_kernel(panel)
+    return True
 
 
-async def finish_run_all(page, panel, timeout: float = 120.0) -> None:
-    """Wait until the kernel has run every cell (or stopped at an error)."""
-    await page.wait_for_function(CELLS_DONE, arg=await panel.element_handle(), timeout=timeout * 1000)
+async def finish_run_all(page, panel, timeout: float = 120.0, notes: list | None = None) -> None:
+    """Wait until the kernel has run every cell (or stopped at an error). If JupyterLab loses the kernel on the way
+    and asks which to start, answer it and run all cells again, as a student would."""
+    deadline = time.monotonic() + timeout
+    while not await panel.evaluate(CELLS_DONE):
+        if await accept_kernel_question(page, panel, notes):
+            await start_run_all(page, panel, notes)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the cells had not all run after {timeout:.0f} s")
+        await asyncio.sleep(0.25)
 
 
 async def run_all(page, panel, notes: list | None = None, timeout: float = 120.0) -> None:
     """Run > Run All Cells, and wait until the kernel has finished (or stopped at an error)."""
     await start_run_all(page, panel, notes)
-    await finish_run_all(page, panel, timeout)
+    await finish_run_all(page, panel, timeout, notes)
 
 
 async def idle_kernel(panel, timeout: float = 60.0) -> None:

@@ -32,7 +32,7 @@ import hubkit
 import labkit
 from coursekit import answered, read
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-hub")
 ASSIGNMENT = "01-slope"
 ANN, BOB = hubkit.STUDENTS
 HIDDEN_TEST_LINE = "rng = np.random.default_rng(202)"  # a line of one of 01-slope's hidden tests

@@ -19,7 +19,7 @@ import pytest
 
 import labkit
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-inert-outputs")
 
 ASSIGNMENT = "09-capstone"
 STUDENTS = ("mallory", "honest")

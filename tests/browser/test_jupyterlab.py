@@ -19,7 +19,7 @@ from labkit import VALIDATED
 
 NOTEBOOKS = labkit.released_notebooks()
 
-pytestmark = pytest.mark.xdist_group("browser")  # one worker, one JupyterLab, one Chromium
+pytestmark = pytest.mark.xdist_group("browser-tour")  # one worker, one JupyterLab, one Chromium
 
 
 def per_notebook():
