@@ -218,9 +218,7 @@ async def open_notebook(page, server: LabServer, path: str, workspace: str, note
     deadline = time.monotonic() + timeout
     while not await idle.count():
         if await ask.count():
-            if notes is not None:
-                notes.append(KERNEL_QUESTION_NOTE)
-            await ask.locator(".jp-mod-accept").click()
+            await select_python(ask, notes)
         if time.monotonic() > deadline:
             raise TimeoutError(f"the kernel of {path} was not idle after {timeout:.0f} s")
         await asyncio.sleep(0.2)
@@ -284,16 +282,18 @@ def kernel_question(page):
     return page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Select Kernel'))")
 
 
+async def select_python(dialog, notes: list | None) -> None:
+    """Answer the "Select Kernel" dialog as a student would (Select: Python 3), and note that it asked."""
+    if notes is not None:
+        notes.append(KERNEL_QUESTION_NOTE)
+    await dialog.locator(".jp-mod-accept").click()
+
+
 async def answer_kernel_questions(page, notes: list) -> None:
     """From now on, whenever the "Select Kernel" dialog stands in the way of a click, answer it as a student would
     (Select: Python 3) and note it. JupyterLab asks when the server was too slow to answer (a Validate holds it
     while it runs a notebook; a busy machine), at any moment, not only when a notebook opens."""
-
-    async def select_python(dialog) -> None:
-        await dialog.locator(".jp-mod-accept").click()
-        notes.append(KERNEL_QUESTION_NOTE)
-
-    await page.add_locator_handler(kernel_question(page), select_python)
+    await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes))
 
 
 async def accept_kernel_question(page, panel, notes: list | None = None) -> bool:
@@ -302,9 +302,7 @@ async def accept_kernel_question(page, panel, notes: list | None = None) -> bool
     ask = kernel_question(page)
     if not await ask.count():
         return False
-    await ask.locator(".jp-mod-accept").click()
-    if notes is not None:
-        notes.append(KERNEL_QUESTION_NOTE)
+    await select_python(ask, notes)
     await idle_kernel(panel)
     return True
 
