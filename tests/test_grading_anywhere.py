@@ -9,13 +9,16 @@ solutions, its gradebook and the grading repository from inside the kernel.
 The same course is graded by the installed `gdgrade autograde`, run by a Python environment in each
 of the places an instructor may keep one, with the course in a private folder (mode 0700) outside the
 folders the sandbox hides, and by plain `nbgrader autograde` on a copy: the scores must be
-the same everywhere. Every environment here is a virtual environment whose base interpreter is this
-machine's (under /root when the machine's Python is pyenv's, as here); it reuses the project
-environment's packages through a .pth file, so that nothing is installed per case.
+the same everywhere. Every environment here is a virtual environment made by the project environment's
+own interpreter (Debian's /usr/bin/python3 when `make test` made .venv), except the one under /root,
+which a Python installed under /root makes where the machine has one (pyenv's, as here): an interpreter
+that no other user can run. Each reuses the project environment's packages through a .pth file, so that
+nothing is installed per case.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import site
@@ -152,13 +155,29 @@ def flags_of(course: Path, student: str) -> list[str]:
     return json.loads((course / "grading" / "state" / ASSIGNMENT / f"{student}.json").read_text())["flags"]
 
 
-def make_env(path: Path) -> Path:
-    """A virtual environment at `path` that reuses this project's packages (no install); its Python."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+def make_env(path: Path, base: Path | None = None) -> Path:
+    """A virtual environment at `path` (made by `base`, else by this project's Python) that reuses this project's
+    packages (no install); its Python."""
+    subprocess.run([str(base or sys.executable), "-m", "venv", "--without-pip", str(path)], check=True)
     packages = next(Path(path).glob("lib/python3*/site-packages"))
     (packages / "gdlab-course.pth").write_text(f"import site; site.addsitedir({site.getsitepackages()[0]!r})\n")
     (Path(path) / "share").symlink_to(Path(sys.prefix) / "share")  # nbconvert's templates, as an install puts them there
     return Path(path) / "bin" / "python"
+
+
+def python_under_root() -> Path | None:
+    """An interpreter of this Python version installed under /root (pyenv's, conda's, uv's), the trap of a Python that
+    no other user can run; None if there is none, or if this project's environment already has one as its base."""
+    if Path(os.path.realpath(sys._base_executable)).is_relative_to("/root"):
+        return None  # every case already runs on it
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    patterns = (f".pyenv/versions/*/bin/{version}", f"*/bin/{version}", f".local/share/uv/python/*/bin/{version}")
+    with contextlib.suppress(OSError):
+        for pattern in patterns:
+            for candidate in sorted(Path("/root").glob(pattern)):
+                if os.access(candidate, os.X_OK):
+                    return candidate
+    return None
 
 
 def copy_course(template: Path, target: Path) -> None:
@@ -215,7 +234,8 @@ def _places() -> dict[str, tuple]:
         "repository .venv, repository in a private folder": (lambda: _private_folder(outside_hidden_folders()) / "gdlab", ".venv"),
         "venv two levels down under /tmp": (lambda: _private_folder(outside_hidden_folders()) / "gdlab", "tmp"),
         "venv in a user's home": (lambda: _private_folder(outside_hidden_folders()) / "gdlab", "home"),
-        "venv under /root": (lambda: _private_folder(outside_hidden_folders()) / "gdlab", "root"),
+        "venv under /root, made by a Python under /root where there is one": (
+            lambda: _private_folder(outside_hidden_folders()) / "gdlab", "root"),
         "this project's environment, course under /tmp": (None, None),
     }
 
@@ -256,7 +276,8 @@ def test_grading_scores_as_nbgrader_wherever_it_lives(case, template, plain_scor
             cleanup.append(repository.parent)
             copy_course(template, repository)
             hand_in_snoop(repository)
-            python, cwd = make_env(_env_folder(where, repository, cleanup)), repository
+            base = python_under_root() if where == "root" else None
+            python, cwd = make_env(_env_folder(where, repository, cleanup), base), repository
             command = [str(python), "-m", "gdgrade", "autograde"]
         done = subprocess.run([*command, "--workers", "2", "--quiet"], cwd=cwd, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr + done.stdout
