@@ -101,6 +101,39 @@ def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
+_EMPTY_GRADEBOOK: list[Path] = []
+
+
+def empty_gradebook() -> Path:
+    """An empty SQLite gradebook that nbgrader made, once per test process, for new temporary courses to copy.
+
+    nbgrader runs the `alembic` command (0.9 s of CPU) whenever it creates a gradebook; the copy is the same
+    file, tables and alembic version included. Courses whose tests watch a gradebook being made do not use it.
+    """
+    if not _EMPTY_GRADEBOOK:
+        import atexit
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="gdlab-gradebook-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = Path(folder) / "gradebook.db"
+        course._put_interpreter_tools_on_path()  # nbgrader finds `alembic` beside this Python
+        with Gradebook(f"sqlite:///{path}"):
+            pass
+        _EMPTY_GRADEBOOK.append(path)
+    return _EMPTY_GRADEBOOK[0]
+
+
+def give_empty_gradebook(root: Path) -> None:
+    """Put a copy of `empty_gradebook()` where the course at `root` keeps its SQLite gradebook (if it keeps one and has none)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(course_config(root).CourseDirectory.db_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(empty_gradebook(), url.database)
+
+
 @dataclass
 class TempCourse:
     """One assignment released into a temporary nbgrader course, ready to take and autograde submissions."""
@@ -111,6 +144,7 @@ class TempCourse:
 
     def __post_init__(self) -> None:
         new_course(self.root, [self.assignment])
+        give_empty_gradebook(self.root)
         config = course_config(self.root)
         config.Execute.shutdown_kernel = "immediate"  # as gdgrade's workers: every cell has run by then (0.3 s a run)
         self.api = course_api(config=config)

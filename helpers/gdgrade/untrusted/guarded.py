@@ -125,6 +125,14 @@ class GuardedExecute(Execute):
         timeout = super()._get_timeout(cell)
         return left if timeout is None else min(timeout, left)
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """A cell out of time: past the notebook's deadline, stop at once (CellTimeoutError, then `stop` kills the
+        kernel), not interrupt it and wait for its outputs, which a kernel that ignores interrupts would make last
+        nbclient's iopub_timeout more; before the deadline (nbgrader's own per-cell timeout), interrupt as nbgrader does."""
+        if time.monotonic() >= self.deadline:
+            raise CellTimeoutError.error_from_timeout_and_cell("the notebook ran past its deadline", timeout, cell)
+        return await super()._async_handle_timeout(timeout, cell)
+
     def preprocess_cell(self, cell, resources, index):
         """Run one cell unless the notebook was stopped; stop it at the first limit the cell hits."""
         if cell.cell_type != "code":
