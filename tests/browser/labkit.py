@@ -282,18 +282,30 @@ def kernel_question(page):
     return page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Select Kernel'))")
 
 
-async def select_python(dialog, notes: list | None) -> None:
-    """Answer the "Select Kernel" dialog as a student would (Select: Python 3), and note that it asked."""
-    if notes is not None:
-        notes.append(KERNEL_QUESTION_NOTE)
-    await dialog.locator(".jp-mod-accept").click()
+async def select_python(dialog, notes: list | None, attempts: int = 3) -> None:
+    """Answer the "Select Kernel" dialog as a student would (Select: Python 3), and note that it asked; again if JupyterLab
+    asks once more right after (seen under load), up to `attempts` times. A dialog already answered (by the handler of
+    `answer_kernel_questions`, which runs before any click) is left alone."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(attempts):
+        if not await dialog.count():
+            return
+        if notes is not None:
+            notes.append(KERNEL_QUESTION_NOTE)
+        with contextlib.suppress(PlaywrightTimeout):
+            await dialog.locator(".jp-mod-accept").click(timeout=5_000)
+        with contextlib.suppress(PlaywrightTimeout):
+            await dialog.wait_for(state="detached", timeout=3_000)
 
 
 async def answer_kernel_questions(page, notes: list) -> None:
     """From now on, whenever the "Select Kernel" dialog stands in the way of a click, answer it as a student would
     (Select: Python 3) and note it. JupyterLab asks when the server was too slow to answer (a Validate holds it
     while it runs a notebook; a busy machine), at any moment, not only when a notebook opens."""
-    await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes))
+    # no_wait_after: the handler answers as often as JupyterLab asks, then the action goes on (Playwright would otherwise
+    # wait for the dialog to be hidden, and a second question right after the first held it until its timeout).
+    await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes), no_wait_after=True)
 
 
 async def accept_kernel_question(page, panel, notes: list | None = None) -> bool:
