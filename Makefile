@@ -50,6 +50,8 @@ hub:
 # wait for pages) run beside the package, grading and notebook tests (nbval, each notebook's cells in one
 # worker; both cores); the browser report is printed when both are done (it is also in $(BROWSER_LOG)).
 # The 10 s per-notebook budget is a speed goal, so `make bench` checks it, not make test.
+# The other tests run at a lower priority (nice): they are batch work, while JupyterLab's server, Chromium and the
+# tour's kernels answer a browser that times out (JupyterLab asks which kernel to start when the server is slow).
 # gdlab and gdgrade are byte-compiled first: once, not in each of the ~250 kernels and graders, where Python
 # may not write .pyc files (PYTHONDONTWRITEBYTECODE, or a sandboxed kernel that cannot write to helpers/).
 BROWSER_LOG := $(VENV)/browser-tests.log
@@ -57,7 +59,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m compileall -q helpers
 	$(TEST_ENV) $(BIN)/python -m pytest tests/browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
 	echo "browser tests running beside the others (their report follows them; $(BROWSER_LOG))"; \
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions --ignore=tests/browser; others=$$?; \
+	$(TEST_ENV) nice -n 5 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions --ignore=tests/browser; others=$$?; \
 	wait $$browser; browser_status=$$?; cat $(BROWSER_LOG); \
 	test $$others -eq 0 && test $$browser_status -eq 0
 
