@@ -296,7 +296,8 @@ async def select_python(dialog, notes: list | None, attempts: int = 3) -> None:
         with contextlib.suppress(PlaywrightTimeout):
             await dialog.locator(".jp-mod-accept").click(timeout=5_000)
         with contextlib.suppress(PlaywrightTimeout):
-            await dialog.wait_for(state="detached", timeout=3_000)
+            # A busy page closes it late: wait, so that one question never gets two Selects (each starts a kernel).
+            await dialog.wait_for(state="detached", timeout=10_000)
 
 
 async def answer_kernel_questions(page, notes: list) -> None:
