@@ -4,6 +4,7 @@ solutions, and the wrong-answer tables."""
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import re
 import shutil
@@ -55,12 +56,16 @@ def answered(released, source, replacements: Mapping[str, str] | None = None):
     return nb
 
 
-def new_course(root: Path, assignments: list[str] = ()) -> Path:
-    """A course folder at `root` with this repository's nbgrader_config.py and the given assignments' sources."""
+def new_course(root: Path, assignments: list[str] = (), with_empty_gradebook: bool = False) -> Path:
+    """A course folder at `root` with this repository's nbgrader_config.py and the given assignments' sources, and,
+    `with_empty_gradebook`, a copy of `empty_gradebook()` where its SQLite gradebook goes (for tests that do not watch
+    a gradebook being made)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / CONFIG_NAME, root / CONFIG_NAME)
     for assignment in assignments:
         shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment, dirs_exist_ok=True)
+    if with_empty_gradebook:
+        _copy_empty_gradebook(root)
     return root
 
 
@@ -101,30 +106,26 @@ def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
-_EMPTY_GRADEBOOK: list[Path] = []
-
-
+@functools.cache
 def empty_gradebook() -> Path:
     """An empty SQLite gradebook that nbgrader made, once per test process, for new temporary courses to copy.
 
     nbgrader runs the `alembic` command (0.9 s of CPU) whenever it creates a gradebook; the copy is the same
     file, tables and alembic version included. Courses whose tests watch a gradebook being made do not use it.
     """
-    if not _EMPTY_GRADEBOOK:
-        import atexit
-        import tempfile
+    import atexit
+    import tempfile
 
-        folder = tempfile.mkdtemp(prefix="gdlab-gradebook-")
-        atexit.register(shutil.rmtree, folder, True)
-        path = Path(folder) / "gradebook.db"
-        course._put_interpreter_tools_on_path()  # nbgrader finds `alembic` beside this Python
-        with Gradebook(f"sqlite:///{path}"):
-            pass
-        _EMPTY_GRADEBOOK.append(path)
-    return _EMPTY_GRADEBOOK[0]
+    folder = tempfile.mkdtemp(prefix="gdlab-gradebook-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "gradebook.db"
+    course._put_interpreter_tools_on_path()  # nbgrader finds `alembic` beside this Python
+    with Gradebook(f"sqlite:///{path}"):
+        pass
+    return path
 
 
-def give_empty_gradebook(root: Path) -> None:
+def _copy_empty_gradebook(root: Path) -> None:
     """Put a copy of `empty_gradebook()` where the course at `root` keeps its SQLite gradebook (if it keeps one and has none)."""
     from sqlalchemy.engine import make_url
 
@@ -143,8 +144,7 @@ class TempCourse:
     graded: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        new_course(self.root, [self.assignment])
-        give_empty_gradebook(self.root)
+        new_course(self.root, [self.assignment], with_empty_gradebook=True)
         config = course_config(self.root)
         config.Execute.shutdown_kernel = "immediate"  # as gdgrade's workers: every cell has run by then (0.3 s a run)
         self.api = course_api(config=config)

@@ -80,14 +80,13 @@ def hostile_submission(released, source):
 
 def grade_class(root):
     """09-capstone released into a new course at `root`, handed in by a hostile and an honest student, and graded by the batch."""
-    from coursekit import answered, give_empty_gradebook, new_course, read, require_sandbox
+    from coursekit import answered, new_course, read, require_sandbox
     from gdgrade import batch
     from gdgrade.course import course_api
 
     require_sandbox()
     assignment = "09-capstone"
-    new_course(root, [assignment])
-    give_empty_gradebook(root)
+    new_course(root, [assignment], with_empty_gradebook=True)
     assert course_api(root).generate_assignment(assignment, force=True, create=True)["success"]
     released = read(root / "notebooks" / assignment / f"{assignment}.ipynb")
     source = read(root / "solutions" / assignment / f"{assignment}.ipynb")

@@ -29,7 +29,7 @@ from typing import Callable
 import nbformat
 import pytest
 
-from coursekit import answered, give_empty_gradebook, nbgrader_meta, new_course, read, require_sandbox, visible_text
+from coursekit import answered, nbgrader_meta, new_course, read, require_sandbox, visible_text
 from gdgrade import batch
 from gdgrade.course import course_api, course_config
 from gdgrade.export import read_grades
@@ -544,8 +544,7 @@ def graded(tmp_path_factory) -> Graded:
     """Hand in every kind beside two honest students and grade them all in one batch."""
     require_sandbox()
     root = tmp_path_factory.mktemp("adversarial") / "course"
-    new_course(root, [ASSIGNMENT])
-    give_empty_gradebook(root)
+    new_course(root, [ASSIGNMENT], with_empty_gradebook=True)
     (root.parent / "secret.txt").write_text(SECRET)
     result = course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)
     assert result["success"], result.get("log")
@@ -596,8 +595,7 @@ def taken_in(tmp_path_factory) -> dict[str, tuple[dict, list[str], list[str]]]:
     from gdgrade.untrusted.intake import take_in
 
     root = tmp_path_factory.mktemp("intake") / "course"
-    new_course(root, [ASSIGNMENT])
-    give_empty_gradebook(root)
+    new_course(root, [ASSIGNMENT], with_empty_gradebook=True)
     assert course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
     c = Class(root, read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
               read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 0)
@@ -688,8 +686,7 @@ def test_widget_flood_keeps_the_grader_small(tmp_path):
     """Graded alone, the widget flood leaves every grading process (worker, kernel) under FLOOD_MEMORY_MB."""
     require_sandbox()
     root = tmp_path / "course"
-    new_course(root, [ASSIGNMENT])
-    give_empty_gradebook(root)
+    new_course(root, [ASSIGNMENT], with_empty_gradebook=True)
     assert course_api(root).generate_assignment(ASSIGNMENT, force=True, create=True)["success"]
     c = Class(root, read(root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
               read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 0)

@@ -217,8 +217,7 @@ async def open_notebook(page, server: LabServer, path: str, workspace: str, note
     ask = kernel_question(page)
     deadline = time.monotonic() + timeout
     while not await idle.count():
-        if await ask.count():
-            await select_python(ask, notes)
+        await select_python(ask, notes)
         if time.monotonic() > deadline:
             raise TimeoutError(f"the kernel of {path} was not idle after {timeout:.0f} s")
         await asyncio.sleep(0.2)
@@ -309,15 +308,13 @@ async def answer_kernel_questions(page, notes: list) -> None:
     await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes), no_wait_after=True)
 
 
-async def accept_kernel_question(page, panel, notes: list | None = None) -> bool:
+async def accept_kernel_question(page, panel, notes: list | None = None) -> None:
     """If JupyterLab asks which kernel to start (it lost track of its kernel while the server was held up by a
-    Validate), answer like a student: Select (Python 3), and wait for the kernel. True if it asked."""
+    Validate), answer like a student: Select (Python 3), and wait for the kernel."""
     ask = kernel_question(page)
-    if not await ask.count():
-        return False
-    await select_python(ask, notes)
-    await idle_kernel(panel)
-    return True
+    if await ask.count():
+        await select_python(ask, notes)
+        await idle_kernel(panel)
 
 
 async def finish_run_all(page, panel, timeout: float = 120.0, notes: list | None = None) -> None:
