@@ -21,6 +21,12 @@ from multiprocessing.connection import Connection
 from gdgrade import state
 from gdgrade.course import Layout, errors_of, failure_reason
 
+# What a worker imports before its first task: the fork server (gdgrade.batch.worker_context) imports it once for all.
+PRELOAD = ("gdgrade.worker", "gdgrade.course", "gdgrade.dblock", "gdgrade.untrusted.guarded", "gdgrade.untrusted.intake",
+           "gdgrade.untrusted.review", "gdgrade.untrusted.sanitize", "gdgrade.feedback", "gdgrade.feedback_page",
+           "gdgrade.exchange", "nbgrader.apps", "nbgrader.converters", "nbgrader.preprocessors")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one step: ok, or the reason it failed; its review flags; seconds it took and spent waiting for the gradebook."""
@@ -110,10 +116,14 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main(conn: Connection, config, log_path: str) -> None:
+def main(conn: Connection, config, log_path: str, environ: dict[str, str] | None = None) -> None:
     """Worker process: set up nbgrader once for the course `config` describes (the batch's: gradebook and sandbox limits
-    set), then run (task, step) pairs from `conn` until it sends None."""
+    set), then run (task, step) pairs from `conn` until it sends None. `environ` is the batch's environment (a fork
+    server started earlier has its own)."""
     _die_with_parent()
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
