@@ -152,11 +152,8 @@ def reaches_for(c: Class, student: str, attempt: str) -> None:
 
 # ---- runaway code: the limits stop it, the cells that ran keep their points, the rest score 0 ----
 
-@kind(Expect(score=BEFORE_CUBIC, flag="deadline"))
-def loops_forever(c, s):
-    misbehaves_last(c, s, "while True:\n    pass")
-
-
+# One endless loop stands for all: past the deadline the kernel is killed, not interrupted, so a plain `while True: pass`
+# takes the same path as this loop, which also survives the interrupts of a cell's own timeout.
 @kind(Expect(score=BEFORE_CUBIC, flag="deadline"))
 def loops_forever_ignoring_interrupts(c, s):
     misbehaves_last(c, s, "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass")
