@@ -1,7 +1,8 @@
 """One JupyterLab and one Chromium for all browser tests: a tour of the course, recorded once, asserted by each test.
 
-The tour opens every solved notebook in its own tab (three at a time), runs all its cells and moves a
-slider; in one of them (VALIDATED) it presses Validate. Meanwhile one more tab looks at the student's menus
+The tour opens every solved notebook in one of three tabs, one notebook after another in each (the next one from
+File > Open from Path…, the last one closed with File > Close and Shut Down Notebook…, as a student goes on), runs
+all its cells and moves a slider; in one of them (VALIDATED) it presses Validate. Meanwhile one more tab looks at the student's menus
 and validates that notebook's untouched version from nbgrader's assignment list. Validate is pressed once
 each way: that every solution passes and every untouched notebook fails is proven for each notebook by the
 grading round trips (tests/test_grading_roundtrip.py) and nbval; here the browser proves that the buttons
@@ -101,41 +102,62 @@ async def snapshot(page, name: str) -> str:
     return f"\n(the tab at that moment: {path})"
 
 
-async def visit_solved(context, server, name: str, tabs: asyncio.Semaphore, hold: Turns) -> Visit:
-    """Open solved/<name>: run all, look at every output and demo, move a slider, press Validate (VALIDATED only)."""
-    visit = Visit(name)
-    async with tabs:
-        start = time.monotonic()
-        page = await context.new_page()
-        console = labkit.ConsoleLog(page)
-        try:
-            await labkit.answer_kernel_questions(page, visit.notes)
-            # Not while a Validate holds the server: JupyterLab may lose track of a kernel it is connecting to.
-            async with hold("open"):
-                panel = await labkit.open_notebook(page, server, f"solved/{name}/{name}.ipynb", f"solved-{name}",
-                                                   visit.notes)
-                visit.steps["open"] = time.monotonic() - start
-                await labkit.start_run_all(page, panel, visit.notes)
-            await labkit.finish_run_all(page, panel, notes=visit.notes)
-            visit.steps["run all"] = time.monotonic() - start
-            visit.cells = await labkit.cell_report(panel)
-            visit.demos = await labkit.demo_report(panel)
-            visit.slider = await labkit.move_slider(panel)
-            visit.steps["demos"] = time.monotonic() - start
-            visit.validate_button = await panel.locator(".validate-button, button:has-text('Validate')").count() > 0
-            if name == VALIDATED:
-                async with hold("validate solved"):
-                    visit.validation = await labkit.validate(page, panel)
-                visit.steps["validate"] = time.monotonic() - start
-        except Exception as error:  # recorded: each test of this notebook reports it
-            visit.crash = _crash(error) + await snapshot(page, name)
-        finally:
-            visit.console = console.errors
-            await page.close()
-            with contextlib.suppress(Exception):  # only to free memory
-                await server.shut_down_kernels(context.request, f"solved/{name}/")
-            visit.seconds = time.monotonic() - start
+async def visit_solved(page, server, name: str, first: bool, lane: str, hold: Turns, notes: list) -> Visit:
+    """In the lane's page, open solved/<name> (the page's first notebook by its address, the next ones from the File menu):
+    run all, look at every output and demo, move a slider, press Validate (VALIDATED only), then close it."""
+    visit, start = Visit(name, notes=notes), time.monotonic()
+    path = f"solved/{name}/{name}.ipynb"
+    # Not while a Validate holds the server: JupyterLab may lose track of a kernel it is connecting to.
+    async with hold("open"):
+        if first:
+            panel = await labkit.open_notebook(page, server, path, lane, visit.notes)
+        else:
+            panel = await labkit.open_next_notebook(page, path, visit.notes)
+        visit.steps["open"] = time.monotonic() - start
+        await labkit.start_run_all(page, panel, visit.notes)
+    await labkit.finish_run_all(page, panel, notes=visit.notes)
+    visit.steps["run all"] = time.monotonic() - start
+    visit.cells = await labkit.cell_report(panel)
+    visit.demos = await labkit.demo_report(panel)
+    visit.slider = await labkit.move_slider(panel)
+    visit.steps["demos"] = time.monotonic() - start
+    visit.validate_button = await panel.locator(".validate-button, button:has-text('Validate')").count() > 0
+    if name == VALIDATED:
+        async with hold("validate solved"):
+            visit.validation = await labkit.validate(page, panel)
+        visit.steps["validate"] = time.monotonic() - start
+    await labkit.close_notebook(page, panel)
     return visit
+
+
+async def visit_lane(context, server, lane: str, queue: list[str], hold: Turns) -> list[Visit]:
+    """One tab: solved notebooks from `queue`, one after another in the same JupyterLab page, as a student goes from one
+    notebook to the next. The console errors logged while a notebook is open are its own. After a notebook the
+    browser could not finish, the next one gets a new page."""
+    visits, page, console, notes = [], None, None, []
+    while queue:
+        name, start = queue.pop(0), time.monotonic()
+        notes = []
+        first = page is None
+        if first:
+            page = await context.new_page()
+            console = labkit.ConsoleLog(page)
+            await labkit.answer_kernel_questions(page, lambda: notes)
+        seen = len(console.errors)
+        try:
+            visit = await visit_solved(page, server, name, first, lane, hold, notes)
+        except Exception as error:  # recorded: each test of this notebook reports it
+            visit = Visit(name, crash=_crash(error) + await snapshot(page, name), notes=notes)
+            await page.close()
+            page = None
+        visit.console = console.errors[seen:]
+        with contextlib.suppress(Exception):  # only to free memory (the notebook's own menu has shut its kernel down)
+            await server.shut_down_kernels(context.request, f"solved/{name}/")
+        visit.seconds = time.monotonic() - start
+        visits.append(visit)
+    if page is not None:
+        await page.close()
+    return visits
 
 
 async def student_tools(context, server, tour: Tour, hold: Turns, done: asyncio.Event) -> None:
@@ -195,13 +217,12 @@ async def take_tour(server) -> Tour:
         browser = await labkit.launch_chromium(playwright)
         context = await browser.new_context(viewport=labkit.VIEWPORT)
         context.set_default_timeout(labkit.ACTION_TIMEOUT_MS)  # two shared cores: Playwright's 30 s is too tight
-        tabs, done = asyncio.Semaphore(PARALLEL_TABS), asyncio.Event()
-        hold = Turns()
+        done, hold, queue = asyncio.Event(), Turns(), list(NOTEBOOKS)
         student = asyncio.create_task(student_tools(context, server, tour, hold, done))
-        visits = await asyncio.gather(*(visit_solved(context, server, name, tabs, hold) for name in NOTEBOOKS))
+        lanes = await asyncio.gather(*(visit_lane(context, server, f"lane-{i}", queue, hold) for i in range(PARALLEL_TABS)))
         done.set()
         await student
-        tour.visits = {v.name: v for v in visits}
+        tour.visits = {v.name: v for visits in lanes for v in visits}
         await browser.close()
     tour.seconds = time.monotonic() - start
     tour.turns = hold.seconds

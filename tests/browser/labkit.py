@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
@@ -212,6 +214,22 @@ async def open_notebook(page, server: LabServer, path: str, workspace: str, note
     may ask which kernel to start; like a student, press Select (the default, Python 3), and note it.
     """
     await open_lab(page, server, path, workspace)
+    return await opened_notebook(page, path, notes, timeout)
+
+
+async def open_next_notebook(page, path: str, notes: list | None = None, timeout: float = 60.0):
+    """In a JupyterLab page already open, open another notebook as a student would (File > Open from Path…) and wait
+    until its kernel is idle; return its panel. (A new page would load JupyterLab again: 2-3 s of Chromium's CPU.)"""
+    await menu(page, "File", "Open from Path…")
+    dialog = page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Open Path'))")
+    await dialog.locator("input").fill(path)
+    await dialog.locator(".jp-mod-accept").click()
+    await dialog.wait_for(state="detached")
+    return await opened_notebook(page, path, notes, timeout)
+
+
+async def opened_notebook(page, path: str, notes: list | None, timeout: float):
+    """The panel of the notebook just opened (the page's only one), once its kernel is idle; "Select Kernel" answered."""
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
     idle = panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
     ask = kernel_question(page)
@@ -221,7 +239,15 @@ async def open_notebook(page, server: LabServer, path: str, workspace: str, note
         if time.monotonic() > deadline:
             raise TimeoutError(f"the kernel of {path} was not idle after {timeout:.0f} s")
         await asyncio.sleep(0.2)
-    return panel
+    return page.locator(f".jp-NotebookPanel[id='{await panel.get_attribute('id')}']")
+
+
+async def close_notebook(page, panel) -> None:
+    """File > Close and Shut Down Notebook…, and confirm: the panel goes and its kernel stops (nothing is saved)."""
+    await panel.locator(".jp-Notebook").click(position={"x": 5, "y": 5})  # this notebook is the one the menu acts on
+    await menu(page, "File", "Close and Shut Down Notebook…")
+    await page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Shut down the notebook?')) .jp-mod-accept").click()
+    await panel.wait_for(state="detached")
 
 
 async def menu(page, *labels: str, attempts: int = 3) -> None:
@@ -231,7 +257,7 @@ async def menu(page, *labels: str, attempts: int = 3) -> None:
     under load), so the top menu is opened again, as a person would, until its first item shows.
     """
     top = page.locator("#jp-menu-panel").get_by_role("menuitem", name=labels[0], exact=True)
-    items = [page.locator(".lm-Menu").get_by_role("menuitem", name=label, exact=True).last for label in labels[1:]]
+    items = [menu_item(page, label) for label in labels[1:]]
     for attempt in range(attempts):
         await top.click()
         if not items:
@@ -245,6 +271,12 @@ async def menu(page, *labels: str, attempts: int = 3) -> None:
             await page.keyboard.press("Escape")
     for item in items:
         await item.click()
+
+
+def menu_item(page, label: str):
+    """The item of an open menu whose label is `label` (its shortcut, if any, is not part of the label)."""
+    label_is = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(label)}$"))
+    return page.locator(".lm-Menu .lm-Menu-item:not(.lm-mod-hidden)").filter(has=label_is).last
 
 
 CELLS_DONE = """panel => {
@@ -299,13 +331,13 @@ async def select_python(dialog, notes: list | None, attempts: int = 3) -> None:
             await dialog.wait_for(state="detached", timeout=10_000)
 
 
-async def answer_kernel_questions(page, notes: list) -> None:
+async def answer_kernel_questions(page, notes: Callable[[], list]) -> None:
     """From now on, whenever the "Select Kernel" dialog stands in the way of a click, answer it as a student would
-    (Select: Python 3) and note it. JupyterLab asks when the server was too slow to answer (a Validate holds it
+    (Select: Python 3) and note it in `notes()` (the notes of the notebook in use). JupyterLab asks when the server was too slow to answer (a Validate holds it
     while it runs a notebook; a busy machine), at any moment, not only when a notebook opens."""
     # no_wait_after: the handler answers as often as JupyterLab asks, then the action goes on (Playwright would otherwise
     # wait for the dialog to be hidden, and a second question right after the first held it until its timeout).
-    await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes), no_wait_after=True)
+    await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes()), no_wait_after=True)
 
 
 async def accept_kernel_question(page, panel, notes: list | None = None) -> None:
