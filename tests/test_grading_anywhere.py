@@ -4,7 +4,8 @@ A small assignment, `ps1`, has two notebooks and a data file: `loading.ipynb` re
 (released beside it), `summary.ipynb` does not. Four students hand it in: `sol` answers both,
 `raw` hands in the untouched release, `swap` answers `loading` only, replaces `data.csv` with other
 numbers and adds a file of their own, and `snoop` answers both and also tries to read the course's
-solutions, its gradebook and the grading repository from inside the kernel.
+solutions, its gradebook and the grading repository from inside the kernel (and looks for the debugger,
+debugpy, which the sandbox leaves out).
 
 The same course is graded by the installed `gdgrade autograde`, run by a Python environment in each
 of the places an instructor may keep one, with the course in a private folder (mode 0700) outside the
@@ -87,6 +88,7 @@ def snooping_code(course: Path) -> str:
             "    except OSError as error:\n        print('HIDDEN', path, type(error).__name__)\n"
             "for top in %r:\n    try:\n        print('LIST', top, sorted(os.listdir(top)))\n"
             "    except OSError as error:\n        print('HIDDEN', top, type(error).__name__)\n"
+            "import importlib.util\nprint('DEBUGGER', 'importable' if importlib.util.find_spec('debugpy.server') else 'none')\n"
             % ([str(t) for t in targets], [str(course), str(course / "grading"), str(ROOT)]))
 
 
@@ -292,6 +294,7 @@ def test_grading_scores_as_nbgrader_wherever_it_lives(case, template, plain_scor
         assert flags_of(repository, "sol") == []
         seen = snooped(repository)
         assert "READ" not in seen and seen.count("HIDDEN") >= 5, seen
+        assert "DEBUGGER none" in seen, f"the sandbox should start kernels without debugpy: {seen}"
         listed = "".join(line for line in seen.splitlines() if line.startswith("LIST "))
         for secret in ("solutions", "gradebook.db", "submitted", "nbgrader_config.py", "notebooks", SECRET):
             assert secret not in listed.replace(str(repository), "<course>").replace(str(ROOT), "<repo>"), seen

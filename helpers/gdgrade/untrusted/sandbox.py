@@ -7,7 +7,8 @@ Each notebook that `gdgrade autograde` grades runs in a kernel started through
     timeout -s KILL <deadline+grace>          the whole notebook, even if the kernel ignores everything
     prlimit --as --nproc --fsize --nofile     memory, processes (threads count), file size, open files
     bwrap ...                                 namespaces: no network, own PIDs, a filesystem that shows
-                                              only the Python install, gdlab and an empty scratch folder
+                                              only the Python install (without the debugger, debugpy),
+                                              gdlab and an empty scratch folder
     setpriv --reuid=<uid> ...                 when grading as root: run as a user of its own, no capabilities
 
 The kernel talks to nbgrader over Unix sockets in a private folder (ZeroMQ's ipc transport), since
@@ -185,6 +186,16 @@ def font_cache() -> tuple[Path, ...]:
     return files
 
 
+@lru_cache(maxsize=1)
+def debugger_folder() -> Path | None:
+    """debugpy's package folder, if it is installed: ipykernel imports it at every start (about 70 ms of CPU) for a
+    debugger that no graded kernel uses, and the sandbox shows it empty, so that the kernel starts without one."""
+    from importlib.util import find_spec
+
+    spec = find_spec("debugpy")
+    return Path(spec.origin).resolve().parent if spec and spec.origin else None
+
+
 def font_cache_args() -> list[str]:
     """bwrap's mounts that give the kernel a writable matplotlib folder holding the font list, read-only."""
     args = ["--perms", "01777", "--dir", str(MPLCONFIGDIR)]
@@ -209,6 +220,8 @@ def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, wo
             args += ["--perms", "0755", "--dir", str(folder)]
         args += mount
     args += [*font_cache_args(), "--chdir", str(cwd)]
+    if debugger := debugger_folder():
+        args += ["--tmpfs", str(debugger)]
     args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--clearenv"]
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
