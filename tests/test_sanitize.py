@@ -22,6 +22,8 @@ from coursekit import read
 from hostile_outputs import HONEST_TEXT, HONEST_WORDS, grade_class
 
 ASSIGNMENT = "09-capstone"
+# The tests of the graded class share one xdist worker, so that the class is graded once, not once per worker.
+ONE_WORKER = pytest.mark.xdist_group("sanitize-class")
 ACTIVE_MIME = ("application/javascript", "image/svg+xml", "text/markdown", "text/latex",
                "application/vnd.jupyter.widget-view+json")
 
@@ -110,6 +112,7 @@ def autograded(root, student: str):
 
 
 @pytest.mark.grading
+@ONE_WORKER
 @pytest.mark.parametrize("student", ["mallory", "plainmallory"])
 def test_autograded_notebook_is_inert_with_its_honest_parts_kept(graded, student: str) -> None:
     """Batch or plain nbgrader: no active output kind or HTML is left; the table, the picture and the words are."""
@@ -129,6 +132,7 @@ def test_autograded_notebook_is_inert_with_its_honest_parts_kept(graded, student
 
 
 @pytest.mark.grading
+@ONE_WORKER
 def test_active_content_is_flagged_and_kept_for_audit_and_scores_stay(graded) -> None:
     """The hostile student is flagged for review with what was removed, keeps the honest score, and the original is audited."""
     root, run = graded
@@ -143,6 +147,7 @@ def test_active_content_is_flagged_and_kept_for_audit_and_scores_stay(graded) ->
 
 
 @pytest.mark.grading
+@ONE_WORKER
 def test_feedback_page_carries_no_student_script(graded) -> None:
     """The hostile student's feedback page: no script, handler or script link of theirs; their honest output shows."""
     page = (graded[0] / "grading" / "feedback" / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()

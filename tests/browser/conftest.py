@@ -1,9 +1,9 @@
 """One JupyterLab and one Chromium for all browser tests: a tour of the course, recorded once, asserted by each test.
 
 The tour opens every solved notebook in one of three tabs, one notebook after another in each (the next one from
-File > Open from Path…, the last one closed with File > Close and Shut Down Notebook…, as a student goes on), runs
-all its cells and moves a slider; in one of them (VALIDATED) it presses Validate. Meanwhile one more tab looks at the student's menus
-and validates that notebook's untouched version from nbgrader's assignment list. Validate is pressed once
+File > Open from Path…, the last one closed with File > Close and Shut Down Notebook…, as a student goes on),
+runs all its cells and moves a slider; in one of them (VALIDATED) it presses Validate. Meanwhile one more tab
+looks at the student's menus and validates that notebook's untouched version from nbgrader's assignment list. Validate is pressed once
 each way: that every solution passes and every untouched notebook fails is proven for each notebook by the
 grading round trips (tests/test_grading_roundtrip.py) and nbval; here the browser proves that the buttons
 work and say so. The tests then ask questions of what was seen. Without Chromium they are skipped (tests/conftest.py says so plainly at the
@@ -148,7 +148,8 @@ async def visit_lane(context, server, lane: str, queue: list[str], hold: Turns) 
             visit = await visit_solved(page, server, name, first, lane, hold, notes)
         except Exception as error:  # recorded: each test of this notebook reports it
             visit = Visit(name, crash=_crash(error) + await snapshot(page, name), notes=notes)
-            await page.close()
+            with contextlib.suppress(Exception):
+                await page.close()
             page = None
         visit.console = console.errors[seen:]
         with contextlib.suppress(Exception):  # only to free memory (the notebook's own menu has shut its kernel down)
