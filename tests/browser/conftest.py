@@ -134,7 +134,7 @@ async def visit_lane(context, server, lane: str, queue: list[str], hold: Turns) 
     """One tab: solved notebooks from `queue`, one after another in the same JupyterLab page, as a student goes from one
     notebook to the next. The console errors logged while a notebook is open are its own. After a notebook the
     browser could not finish, the next one gets a new page."""
-    visits, page, console, notes = [], None, None, []
+    visits, page, console = [], None, None
     while queue:
         name, start = queue.pop(0), time.monotonic()
         notes = []

@@ -58,12 +58,18 @@ def bubblewrap_problem() -> str | None:
     return None if probe.returncode == 0 else f"bubblewrap cannot make namespaces here: {probe.stderr.strip()}"
 
 
-def _gdlab_folder() -> Path | None:
-    """The folder gdlab is imported from (helpers/ of an editable install, or site-packages), without importing it."""
+def _package_folder(name: str) -> Path | None:
+    """The folder of an installed package, found without importing it (None if it is not installed)."""
     from importlib.util import find_spec
 
-    spec = find_spec("gdlab")
-    return Path(spec.origin).resolve().parent.parent if spec and spec.origin else None
+    spec = find_spec(name)
+    return Path(spec.origin).resolve().parent if spec and spec.origin else None
+
+
+def _gdlab_folder() -> Path | None:
+    """The folder gdlab is imported from (helpers/ of an editable install, or site-packages), without importing it."""
+    package = _package_folder("gdlab")
+    return package.parent if package else None
 
 
 def _visible_paths(hidden: list[Path]) -> list[Path]:
@@ -188,12 +194,9 @@ def font_cache() -> tuple[Path, ...]:
 
 @lru_cache(maxsize=1)
 def debugger_folder() -> Path | None:
-    """debugpy's package folder, if it is installed: ipykernel imports it at every start (about 70 ms of CPU) for a
-    debugger that no graded kernel uses, and the sandbox shows it empty, so that the kernel starts without one."""
-    from importlib.util import find_spec
-
-    spec = find_spec("debugpy")
-    return Path(spec.origin).resolve().parent if spec and spec.origin else None
+    """debugpy's package folder, if it is installed: ipykernel imports it at every start for a debugger that no graded
+    kernel uses (about 40 ms of CPU per graded notebook, measured), and the sandbox shows it empty."""
+    return _package_folder("debugpy")
 
 
 def font_cache_args() -> list[str]:
