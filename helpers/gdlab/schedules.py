@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -40,7 +41,7 @@ def rate_at(schedule: Schedule, t: int) -> float:
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"the lr schedule returned {value!r} at step {t}; it must return a number")
     value = float(value)
-    if not np.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0:
         raise ValueError(f"the lr schedule returned {value} at step {t}; it must return a finite number >= 0")
     return value
 
@@ -58,7 +59,7 @@ def _steps_of(t: Any) -> np.ndarray:
         steps = np.asarray(t, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"t must be a step number or an array of step numbers, got {t!r}") from None
-    if not np.all(np.isfinite(steps)) or np.any(steps < 0):
+    if not np.isfinite(steps).all() or (steps < 0).any():
         raise ValueError(f"t must be a step number >= 0 (the first update is t = 0), got {t!r}")
     return steps
 

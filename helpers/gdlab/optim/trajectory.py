@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -75,7 +76,7 @@ def run(loss: Loss, w0: Any, lr: Any, steps: Any, *, update: Update,
         for t in range(steps + 1):
             value = float(loss.value(current))
             g = np.asarray(loss.grad(current), dtype=float)
-            if not (np.all(np.isfinite(current)) and np.isfinite(value) and np.all(np.isfinite(g))):
+            if not (math.isfinite(value) and np.isfinite(current).all() and np.isfinite(g).all()):
                 stopped_at = t
                 break
             w[t], grad[t], values[t] = current, g, value
