@@ -147,6 +147,11 @@ class TempCourse:
         new_course(self.root, [self.assignment], with_empty_gradebook=True)
         config = course_config(self.root)
         config.Execute.shutdown_kernel = "immediate"  # as gdgrade's workers: every cell has run by then (0.3 s a run)
+        # Unix sockets in the course, as gdgrade's sandboxed kernels use: a TCP port that jupyter_client picked can be
+        # taken by another process before the kernel binds it ("Address already in use"; the kernel dies at start).
+        config.KernelManager.transport = "ipc"
+        (self.root / "kernel-sockets").mkdir()
+        config.KernelManager.ip = str(self.root / "kernel-sockets" / "kernel")
         self.api = course_api(config=config)
         result = self.api.generate_assignment(self.assignment, force=True, create=True)
         assert result["success"], result.get("error") or result.get("log")
