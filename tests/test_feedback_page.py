@@ -1,4 +1,4 @@
-"""Is the fast feedback page the page nbconvert's HTMLExporter renders, alt texts included?"""
+"""Is the fast feedback page the page nbconvert's HTMLExporter renders, alt texts included, also when its templates were compiled before?"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 
-from gdgrade.feedback_page import DEFAULT_ALT, FeedbackPage, add_missing_alt
+from gdgrade.feedback_page import DEFAULT_ALT, CompiledTemplates, FeedbackPage, add_missing_alt
 
 PIXEL = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -48,3 +48,17 @@ def test_alt_text_only_where_missing():
     assert add_missing_alt('<img alt="mine" src="a.png">') == '<img alt="mine" src="a.png">'
     assert add_missing_alt('<IMG\nsrc="a.png"/>') == f'<img alt="{DEFAULT_ALT}"\nsrc="a.png"/>'
     assert add_missing_alt("<imgx> and <img>") == f'<imgx> and <img alt="{DEFAULT_ALT}">'
+
+
+def test_later_pages_reuse_the_compiled_templates_and_stay_the_same(monkeypatch):
+    """Does a new exporter (nbgrader makes one per page) render from the templates compiled for the first page, to the same page?"""
+    monkeypatch.setattr("gdgrade.feedback_page.COMPILED_TEMPLATES", fresh := CompiledTemplates())
+    nb = graded_notebook()
+    first, _ = FeedbackPage(template_name="classic").from_notebook_node(nb)
+    kept = dict(fresh.compiled)
+    assert kept, "the first page's templates were not kept"
+    compiled = []
+    monkeypatch.setattr(fresh, "dump_bytecode", compiled.append)
+    second, _ = FeedbackPage(template_name="classic").from_notebook_node(nb)
+    assert second == first
+    assert not compiled, f"{len(compiled)} templates were compiled again for the second page"
