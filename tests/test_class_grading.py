@@ -4,12 +4,14 @@ One small class in a temporary course (01-slope and 02-first-steps; a correct, a
 student; an invalid notebook, JSON that is not a notebook, a misnamed one) is graded once by
 plain serial `nbgrader autograde` and once by the batch command, which is SIGKILLed midway and
 started again. The tests then check the scores, the feedback, grades.csv, the report, the backup,
-and that only new or changed submissions are graded again.
+and that only new or changed submissions are graded again. And a grading worker killed in the very
+first milliseconds of its sandbox's start leaves no sandbox running.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -340,3 +342,46 @@ def test_failure_reason_is_the_specific_error():
     assert errors.messages == ["ValueError: Notebook does not appear to be JSON"]
     assert failure_reason({"success": False}, errors.messages) == "ValueError: Notebook does not appear to be JSON"
     assert failure_reason({"error": "Traceback ...\nKeyError: 'x'\n"}, []) == "KeyError: 'x'"
+
+
+WORKER = "import subprocess, sys, time; subprocess.Popen(sys.argv[1:], start_new_session=True); print(flush=True); time.sleep(60)"
+
+
+def test_no_sandbox_outlives_a_worker_killed_as_it_starts(tmp_path, monkeypatch):
+    """Workers killed 0–50 ms into starting a sandbox (before bwrap ties itself to its parent): once the hard deadline has
+    passed, has every sandbox's command ended (at once through timeout's TERM, or by the timeout inside bwrap)?
+
+    A bwrap killed between making its pid 1 and writing that process's user ids leaves it waiting for them forever, in
+    the kernel's memory only: no command ever starts there, so it is not counted (see gdgrade/untrusted/sandbox.py).
+    """
+    require_sandbox()
+    from gdgrade.untrusted import sandbox
+
+    monkeypatch.setattr(sandbox, "GRACE", 0.0)
+    limits = sandbox.Sandbox(deadline=2.0)
+    marker = str(random.randrange(10**8, 10**9))
+    hidden = [Path(h) for h in sandbox.HIDDEN]
+    for k in range(30):
+        jail = tmp_path / f"jail{k}"
+        jail.mkdir()
+        os.chmod(jail, 0o777)
+        command = (sandbox.limit_args(limits) + sandbox.bubblewrap_args(jail / "cwd", jail, hidden, os.geteuid() == 0, limits)
+                   + ["/bin/sleep", marker])
+        worker = subprocess.Popen([sys.executable, "-c", WORKER, *command], stdout=subprocess.PIPE)
+        worker.stdout.readline()  # the sandbox is starting
+        time.sleep(random.uniform(0.0, 0.05))
+        worker.kill()
+        worker.wait()
+    left = running(marker)
+    give_up = time.monotonic() + limits.deadline + 6.0
+    while left and time.monotonic() < give_up:
+        time.sleep(0.2)
+        left = running(marker)
+    subprocess.run(["pkill", "-KILL", "-f", f"sleep {marker}"])
+    assert not left, f"{len(left)} processes of sandboxes whose worker was killed are still running: {left}"
+
+
+def running(marker: str) -> list[str]:
+    """The processes, bwrap itself aside, whose command line runs `sleep <marker>`: a wrapper, or the command."""
+    found = subprocess.run(["pgrep", "-a", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in found if line.split()[1] != "bwrap"]

@@ -3,13 +3,23 @@
 Each notebook that `gdgrade autograde` grades runs in a kernel started through
 `SandboxedKernelManager`, which wraps the kernel's command line in standard Linux tools:
 
-    setpriv --pdeathsig KILL                  the sandbox dies with the grading worker (kill -9 included)
-    timeout -s KILL <deadline+grace>          the whole notebook, even if the kernel ignores everything
+    setpriv --pdeathsig TERM                  the sandbox dies with the grading worker (kill -9 included):
+    timeout -k 5 -s KILL <deadline+grace>       timeout passes the TERM to all it started, KILL 5 s later;
+                                              the whole notebook, even if the kernel ignores everything
     prlimit --as --nproc --fsize --nofile     memory, processes (threads count), file size, open files
     bwrap ...                                 namespaces: no network, own PIDs, a filesystem that shows
                                               only the Python install (without the debugger, debugpy),
                                               gdlab and an empty scratch folder
+    timeout -s KILL <deadline+grace>          inside: the sandbox ends even if it outlived the wrappers above
     setpriv --reuid=<uid> ...                 when grading as root: run as a user of its own, no capabilities
+
+bwrap ties itself to its parent (--die-with-parent) only some milliseconds after it starts, and its
+pid 1 later still: with `setpriv --pdeathsig KILL` alone, workers killed 0–50 ms into a kernel's start
+left 4 and 7 of 30 sandboxes running with nothing to ever stop them (tests/test_class_grading.py).
+Now timeout's TERM reaches bwrap at any moment and the inner timeout ends what still escapes, so none
+runs past the hard deadline. One case is left: bwrap killed between making its pid 1 and writing that
+process's user ids leaves it waiting for them forever (pid 1 of a namespace ignores TERM), a few hundred
+KB of memory in which no command ever starts.
 
 The kernel talks to nbgrader over Unix sockets in a private folder (ZeroMQ's ipc transport), since
 it has no network. Limits and isolation are set in nbgrader_config.py (`c.Sandbox....`).
@@ -212,7 +222,8 @@ def sandbox_uid() -> int:
     return SANDBOX_UIDS + os.getpid() % 100_000
 
 
-def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, work: Path | None = None) -> list[str]:
+def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, limits: Sandbox,
+                    work: Path | None = None) -> list[str]:
     """bwrap's arguments: read-only system, course and home folders hidden, a writable cwd (`work`, or empty), private namespaces."""
     visible = _visible_paths(hidden)
     args = ["bwrap", *filesystem_args(hidden, visible, as_root)]
@@ -236,7 +247,7 @@ def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, wo
             env[name] = os.environ[name]
     for name, value in env.items():
         args += ["--setenv", name, value]
-    args.append("--")
+    args += ["--", "timeout", "-s", "KILL", hard_deadline(limits)]  # inside too: see the module's docstring
     if as_root:
         uid = sandbox_uid()
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
@@ -244,11 +255,16 @@ def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, wo
     return args
 
 
+def hard_deadline(limits: Sandbox) -> str:
+    """The hard wall clock, in whole seconds: the notebook's deadline and the grace."""
+    return f"{limits.deadline + GRACE:.0f}"
+
+
 def limit_args(limits: Sandbox) -> list[str]:
     """timeout and prlimit: the hard wall clock, memory, processes, file size and open files."""
     mib = 1024 * 1024
-    return ["setpriv", "--pdeathsig", "KILL", "--",  # dies with the grading worker, and takes the sandbox with it
-            "timeout", "-s", "KILL", f"{limits.deadline + GRACE:.0f}",
+    # The grading worker's death TERMs timeout, which passes it on to all it started (then KILL): see the docstring.
+    return ["setpriv", "--pdeathsig", "TERM", "--", "timeout", "-k", "5", "-s", "KILL", hard_deadline(limits),
             "prlimit", f"--as={limits.memory_mb * mib}", f"--nproc={limits.processes}",
             f"--fsize={limits.file_mb * mib}", "--nofile=512", "--core=0", "--"]
 
@@ -263,7 +279,8 @@ def environment_problem(config) -> str | None:
     try:
         if as_root:
             os.chown(jail, sandbox_uid(), sandbox_uid())
-        command = (limit_args(Sandbox(config=config)) + bubblewrap_args(jail / "cwd", jail, course_hidden_paths(config), as_root)
+        limits = Sandbox(config=config)
+        command = (limit_args(limits) + bubblewrap_args(jail / "cwd", jail, course_hidden_paths(config), as_root, limits)
                    + [sys.executable, "-c", KERNEL_IMPORTS])
         try:
             tried = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -306,7 +323,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             from nbgrader.coursedir import CourseDirectory
 
             work = working_folder(self.jail, self.released, CourseDirectory(config=self.config).ignore)
-            wrapper += bubblewrap_args(cwd, self.jail, course_hidden_paths(self.config), as_root, work)
+            wrapper += bubblewrap_args(cwd, self.jail, course_hidden_paths(self.config), as_root, self.sandbox, work)
         if as_root:
             for top, folders, files in os.walk(self.jail):
                 for path in [top, *(os.path.join(top, name) for name in folders + files)]:
