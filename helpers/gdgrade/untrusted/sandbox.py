@@ -4,8 +4,9 @@ Each notebook that `gdgrade autograde` grades runs in a kernel started through
 `SandboxedKernelManager`, which wraps the kernel's command line in standard Linux tools:
 
     setpriv --pdeathsig TERM                  the sandbox dies with the grading worker (kill -9 included):
-    timeout -k 5 -s KILL <deadline+grace>       timeout passes the TERM to all it started, KILL 5 s later;
-                                              the whole notebook, even if the kernel ignores everything
+    timeout -k 5 -s KILL <deadline+grace>       timeout passes the TERM to all it started (KILL if bwrap
+                                                still runs 5 s later); and the hard wall clock of the whole
+                                                notebook, even if the kernel ignores everything
     prlimit --as --nproc --fsize --nofile     memory, processes (threads count), file size, open files
     bwrap ...                                 namespaces: no network, own PIDs, a filesystem that shows
                                               only the Python install (without the debugger, debugpy),
