@@ -206,7 +206,10 @@ def exits_the_kernel(c, s):
     misbehaves_last(c, s, "import os\nos._exit(3)")
 
 
-@kind(Expect(score=BEFORE_CUBIC, flag="os.kill"))
+# kill(-1) reaches only what runs in the kernel's own PID namespace as its own user. Graded as root, that is nothing:
+# the line does nothing and the answer keeps its points (flagged for review). Graded as a user, it is the timeout
+# inside the sandbox, whose end ends the sandbox: the last cell's points are lost.
+@kind(Expect(score=FULL if os.geteuid() == 0 else BEFORE_CUBIC, flag="os.kill"))
 def kills_every_process_it_can(c, s):
     misbehaves_last(c, s, "import os, signal\nos.kill(-1, signal.SIGKILL)")
 
