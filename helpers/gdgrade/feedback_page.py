@@ -6,8 +6,9 @@ a default one, and to make the JupyterLab template's cells focusable. For nbgrad
 the same alt text is added with one regular expression instead.
 
 nbgrader makes a new exporter, and so a new Jinja2 environment, for every page, and Jinja2 compiled the
-page's nine templates again each time: most of what remained. The compiled templates are now kept for
-the life of the grading process (`COMPILED_TEMPLATES`, Jinja2's own bytecode cache interface).
+page's nine templates again each time: about a fifth of a page's CPU time (01-slope's page: 0.107 s,
+0.086 s without it). The compiled templates are now kept for the life of the grading process
+(`COMPILED_TEMPLATES`, Jinja2's own bytecode cache interface).
 """
 
 from __future__ import annotations
