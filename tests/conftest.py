@@ -11,7 +11,7 @@ settings.register_profile("gdlab", deadline=None, derandomize=True, print_blob=T
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "gdlab"))
 
-from coursekit import TempCourse
+from coursekit import KeptKernelExecute, TempCourse
 
 _courses: dict[str, TempCourse] = {}
 
@@ -25,7 +25,8 @@ def temp_course(tmp_path_factory):
             _courses[assignment] = TempCourse(tmp_path_factory.mktemp(assignment), assignment)
         return _courses[assignment]
 
-    return get
+    yield get
+    KeptKernelExecute.shut_down()
 
 
 @pytest.fixture

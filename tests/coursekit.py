@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Mapping
 
 import nbformat
+from jupyter_client import BlockingKernelClient
+from jupyter_core.utils import run_sync
 from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
 
 from gdgrade import course
 from gdgrade.course import CONFIG_NAME, course_api, course_config
@@ -135,6 +139,71 @@ def _copy_empty_gradebook(root: Path) -> None:
         shutil.copyfile(empty_gradebook(), url.database)
 
 
+# What a kept kernel runs before each notebook: its working folder moved to where nbgrader runs that notebook, its user
+# namespace, history and output caches emptied (IPython's reset), and the warning filters and "shown once" records put
+# back as the kernel started (a warning seen in an earlier notebook would not print again, and a test cell that prints
+# to stderr scores 0). Nothing is left in the namespace. The modules stay imported: gdlab's graded-run switch finds
+# its work done, and says so by not printing its note again (the setup cell is not graded).
+FRESH_START = """\
+__import__("os").chdir({path!r})
+get_ipython().reset(new_session=True)
+__import__("warnings").resetwarnings()  # forgets which warnings were shown; then the filters the kernel started with
+__import__("warnings").filters[:] = __import__("warnings")._gdlab_kernel_start_filters
+"""
+REMEMBER_KERNEL_START = '__import__("warnings")._gdlab_kernel_start_filters = list(__import__("warnings").filters)'
+
+
+class KeptKernelExecute(Execute):
+    """nbgrader's Execute on one kernel kept for the whole test process, started fresh in each notebook's folder
+    (FRESH_START). The wrong-answer rounds grade 76 notebooks: a new kernel each, with its setup cell's imports, cost
+    0.5-0.8 CPU-s more a round (03-learning-rate-sweeps' 8 rounds: 17.4 -> 10.8 CPU-s; 09-capstone's 12: 21.2 -> 13.2).
+    Everything else is nbgrader's autograde, unchanged; solutions and untouched notebooks still get a new kernel."""
+
+    kept = None  # the kernel manager of this process's kept kernel
+
+    def preprocess(self, nb, resources=None, km=None):
+        """Execute `nb` on the kept kernel, started on first use (or again if a notebook killed it)."""
+        folder = resources["metadata"]["path"]
+        if KeptKernelExecute.kept is None or not run_sync(KeptKernelExecute.kept.is_alive)():
+            self._start_kernel(nb, folder)
+        else:
+            self._run(FRESH_START.format(path=str(Path(folder).resolve())))
+        try:
+            return super().preprocess(nb, resources, km=KeptKernelExecute.kept)
+        finally:
+            if self.kc is not None:
+                self.kc.stop_channels()
+                self.kc = None
+
+    def _start_kernel(self, nb, folder: str) -> None:
+        """The kept kernel, started as nbgrader starts one (its kernel, arguments, environment and folder), warnings remembered."""
+        self.nb, self.resources, self.km = nb, {"metadata": {"path": folder}}, None
+        KeptKernelExecute.kept = self.create_kernel_manager()
+        run_sync(self.async_start_new_kernel)()
+        self._run(REMEMBER_KERNEL_START)
+
+    def _run(self, code: str) -> None:
+        """Run `code` on the kept kernel, quietly, and fail if it raised (the shell channel alone: its reply is all we need,
+        and the kernel answers requests in order, so the notebook's run starts after it)."""
+        client = BlockingKernelClient()
+        client.load_connection_info(KeptKernelExecute.kept.get_connection_info())
+        client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        try:
+            msg_id = client.execute(code, silent=True, store_history=False)
+            while (reply := client.get_shell_msg(timeout=60))["parent_header"].get("msg_id") != msg_id:
+                pass
+        finally:
+            client.stop_channels()
+        assert reply["content"]["status"] == "ok", f"the kept kernel could not run {code!r}: {reply['content']}"
+
+    @staticmethod
+    def shut_down() -> None:
+        """Shut the kept kernel down (at the end of the test process)."""
+        if KeptKernelExecute.kept is not None:
+            run_sync(KeptKernelExecute.kept.shutdown_kernel)(now=True)
+            KeptKernelExecute.kept = None
+
+
 @dataclass
 class TempCourse:
     """One assignment released into a temporary nbgrader course, ready to take and autograde submissions."""
@@ -153,6 +222,10 @@ class TempCourse:
         (self.root / "kernel-sockets").mkdir()
         config.KernelManager.ip = str(self.root / "kernel-sockets" / "kernel")
         self.api = course_api(config=config)
+        kept = copy.deepcopy(config)  # the same autograde, but on the kept kernel
+        steps = Autograde.class_traits()["autograde_preprocessors"].default()
+        kept.Autograde.autograde_preprocessors = [KeptKernelExecute if step is Execute else step for step in steps]
+        self.kept_kernel_api = course_api(config=kept)
         result = self.api.generate_assignment(self.assignment, force=True, create=True)
         assert result["success"], result.get("error") or result.get("log")
         self.source = read(self.root / "solutions" / self.assignment / f"{self.assignment}.ipynb")
@@ -165,10 +238,12 @@ class TempCourse:
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(folder / f"{self.assignment}.ipynb"))
 
-    def autograde(self, student: str) -> dict[str, tuple[float, float]]:
-        """Autograde a submission with nbgrader and return {grade_id: (score, max_score)}; cached per student."""
+    def autograde(self, student: str, kept_kernel: bool = False) -> dict[str, tuple[float, float]]:
+        """Autograde a submission with nbgrader and return {grade_id: (score, max_score)}; cached per student.
+        `kept_kernel`: on this process's kept kernel (KeptKernelExecute), not a new one."""
         if student not in self.graded:
-            result = self.api.autograde(self.assignment, student, force=True, create=True)
+            api = self.kept_kernel_api if kept_kernel else self.api
+            result = api.autograde(self.assignment, student, force=True, create=True)
             assert result["success"], result.get("error") or result.get("log")
             db_url = course_config(self.root).CourseDirectory.db_url
             with Gradebook(db_url) as gradebook:
@@ -176,11 +251,11 @@ class TempCourse:
                 self.graded[student] = {g.name: (g.score, g.max_score) for g in notebook.grades if g.auto_score is not None}
         return self.graded[student]
 
-    def grade(self, student: str, nb) -> dict[str, tuple[float, float]]:
-        """Submit `nb` as `student` (unless already graded) and return its autograded scores."""
+    def grade(self, student: str, nb, kept_kernel: bool = False) -> dict[str, tuple[float, float]]:
+        """Submit `nb` as `student` (unless already graded) and return its autograded scores (`kept_kernel`: see autograde)."""
         if student not in self.graded:
             self.submit(student, nb)
-        return self.autograde(student)
+        return self.autograde(student, kept_kernel)
 
     def autograded_outputs(self, student: str) -> dict[str, str]:
         """The text of every error a test cell printed in the autograded notebook, by grade_id."""

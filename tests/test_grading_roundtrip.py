@@ -5,7 +5,9 @@ student version scores zero on every autograded cell, and each typical wrong ans
 tables in tests/wrong_answers/) loses its points and shows its hint in the graded notebook. The
 feedback page of each assignment's first round of wrong answers is written too, and shows the hints
 of visible tests (a failed hidden test only as failed): one page per assignment proves that path,
-since the page is made from the same graded notebook for every round.
+since the page is made from the same graded notebook for every round. The wrong-answer rounds run on
+one kernel kept for the test process and started fresh before each notebook (coursekit.KeptKernelExecute);
+the solution and the untouched notebook each get a new kernel, exactly as nbgrader starts them.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_inde
     course = temp_course(assignment)
     batch = rounds(assignment)[round_index]
     student = f"wrong-{round_index}"
-    scores = course.grade(student, course.submission({w.replaces: w.code for w in batch}))
+    scores = course.grade(student, course.submission({w.replaces: w.code for w in batch}), kept_kernel=True)
     outputs = course.autograded_outputs(student)
     feedback = course.feedback(student) if round_index == 0 else None
     losing = set()
