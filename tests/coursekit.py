@@ -142,12 +142,14 @@ def _copy_empty_gradebook(root: Path) -> None:
 # What a kept kernel runs before each notebook: its working folder moved to where nbgrader runs that notebook, its user
 # namespace, history and output caches emptied (IPython's reset), and the warning filters and "shown once" records put
 # back as the kernel started (a warning seen in an earlier notebook would not print again, and a test cell that prints
-# to stderr scores 0). Nothing is left in the namespace. The modules stay imported: gdlab's graded-run switch finds
-# its work done, and says so by not printing its note again (the setup cell is not graded).
+# to stderr scores 0; gdlab's setup cells change the filters, which forgets them too, but this does not count on it).
+# The modules stay imported: gdlab's graded-run switch finds its work done, and says so by not printing its note
+# again (the setup cell is not graded). tests/test_grading_roundtrip.py::test_kept_kernel_starts_each_notebook_fresh.
 FRESH_START = """\
 __import__("os").chdir({path!r})
 get_ipython().reset(new_session=True)
 __import__("warnings").resetwarnings()  # forgets which warnings were shown; then the filters the kernel started with
+__import__("warnings").onceregistry.clear()
 __import__("warnings").filters[:] = __import__("warnings")._gdlab_kernel_start_filters
 """
 REMEMBER_KERNEL_START = '__import__("warnings")._gdlab_kernel_start_filters = list(__import__("warnings").filters)'

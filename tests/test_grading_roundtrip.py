@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from coursekit import answer_cells, assignment_ids, rounds, wrong_answers
+from coursekit import answer_cells, assignment_ids, read, rounds, strip_solution_markers, wrong_answers
 from gdgrade.feedback import HIDDEN_FAILED
 
 pytestmark = pytest.mark.grading
@@ -92,3 +92,38 @@ def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_inde
             assert wrong.hint in feedback or HIDDEN_FAILED in feedback, f"{wrong.name!r}: the feedback page says nothing failed"
     collateral = {c: s for c, s in scores.items() if c not in losing and s[0] != s[1]}
     assert not collateral, f"round {round_index} also cost points on cells no wrong answer targets: {collateral}"
+
+
+# Appended to an answer: a warning from a module that stays imported (as gdlab's and numpy's do; Python shows such a
+# warning once per place unless the filters change), where it runs and whether the last notebook's name is still there.
+PROBE = """
+import os, sys, types
+if "kept_probe" not in sys.modules:
+    sys.modules["kept_probe"] = types.ModuleType("kept_probe")
+    exec("import warnings\\ndef warn():\\n    warnings.warn('kept-kernel probe')", sys.modules["kept_probe"].__dict__)
+sys.modules["kept_probe"].warn()
+print('PROBE', os.getpid(), os.getcwd(), 'LEFT_BEHIND' in dir())
+LEFT_BEHIND = 1
+"""
+
+
+@pytest.mark.parametrize("assignment", per_assignment([(ASSIGNMENTS[0],)]))
+def test_kept_kernel_starts_each_notebook_fresh(temp_course, assignment):
+    """Do two notebooks graded one after the other on the kept kernel (as the wrong-answer rounds are) run in the same
+    process, each in its own folder, with nothing left by the first in the namespace and its warning printed again?"""
+    course = temp_course(assignment)
+    first = next(g for g, c in answer_cells(course.source).items() if c.cell_type == "code")
+    seen = {}
+    for student in ("kept-probe-1", "kept-probe-2"):
+        code = strip_solution_markers(answer_cells(course.source)[first].source) + PROBE
+        scores = course.grade(student, course.submission({first: code}), kept_kernel=True)
+        assert all(s[0] == s[1] for s in scores.values()), f"the probe must not cost points: {scores}"
+        graded = read(course.root / "grading" / "autograded" / student / assignment / f"{assignment}.ipynb")
+        cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == first)
+        text = {o.name: o.text for o in cell.outputs if o.output_type == "stream"}
+        assert "kept-kernel probe" in text.get("stderr", ""), f"{student}: the warning did not print: {cell.outputs}"
+        seen[student] = text["stdout"].split("PROBE ", 1)[1].split()
+    (pid_1, folder_1, left_1), (pid_2, folder_2, left_2) = seen.values()
+    assert pid_1 == pid_2, "the two notebooks should run on the same kept kernel"
+    assert "kept-probe-1" in folder_1 and "kept-probe-2" in folder_2, seen
+    assert left_1 == left_2 == "False", f"a name from the first notebook was left for the second: {seen}"
