@@ -94,8 +94,9 @@ def test_wrong_answers_lose_points_with_hint(temp_course, assignment, round_inde
     assert not collateral, f"round {round_index} also cost points on cells no wrong answer targets: {collateral}"
 
 
-# Appended to an answer: a warning from a module that stays imported (as gdlab's and numpy's do; Python shows such a
-# warning once per place unless the filters change), where it runs and whether the last notebook's name is still there.
+# Appended to an answer: a warning from a module that stays imported (as gdlab's and numpy's do: Python shows such a
+# warning once per place until the filters change, which the fresh start and, here, the setup cell both do), where the
+# notebook runs, and whether the last notebook's name is still there.
 PROBE = """
 import os, sys, types
 if "kept_probe" not in sys.modules:
