@@ -17,11 +17,10 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from jupyter_core.utils import run_sync
 from nbgrader.api import Gradebook
-from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 
 from gdgrade import course
-from gdgrade.course import CONFIG_NAME, course_api, course_config
+from gdgrade.course import CONFIG_NAME, course_api, course_config, execute_with
 from gdgrade.notebooks import nbgrader_meta, read
 
 ROOT = Path(__file__).resolve().parent.parent  # this repository: the course the tests grade copies of
@@ -225,8 +224,7 @@ class TempCourse:
         config.KernelManager.ip = str(self.root / "kernel-sockets" / "kernel")
         self.api = course_api(config=config)
         kept = copy.deepcopy(config)  # the same autograde, but on the kept kernel
-        steps = Autograde.class_traits()["autograde_preprocessors"].default()
-        kept.Autograde.autograde_preprocessors = [KeptKernelExecute if step is Execute else step for step in steps]
+        execute_with(kept, KeptKernelExecute)
         self.kept_kernel_api = course_api(config=kept)
         result = self.api.generate_assignment(self.assignment, force=True, create=True)
         assert result["success"], result.get("error") or result.get("log")

@@ -159,6 +159,16 @@ def failure_reason(result: dict, errors: list[str]) -> str:
     return reason if len(reason) <= 500 else reason[:497] + "..."
 
 
+def execute_with(config: Config, execute: type) -> None:
+    """Make nbgrader's autograde run notebooks with `execute` (a subclass of its Execute step) in place of Execute,
+    its other steps as `config` has them (nbgrader's own by default)."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    configured = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
+    config.Autograde.autograde_preprocessors = [execute if step is Execute else step for step in configured]
+
+
 def _put_interpreter_tools_on_path() -> None:
     """nbgrader runs `alembic` (installed beside this Python) to create a gradebook: make sure it is found."""
     tools = os.path.dirname(sys.executable)

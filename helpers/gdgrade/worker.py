@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from gdgrade import state
-from gdgrade.course import Layout, errors_of, failure_reason
+from gdgrade.course import Layout, errors_of, execute_with, failure_reason
 
 # What a worker imports before its first task: the fork server (gdgrade.batch.worker_context) imports it once for all.
 PRELOAD = ("gdgrade.worker", "gdgrade.course", "gdgrade.dblock", "gdgrade.untrusted.guarded", "gdgrade.untrusted.intake",
@@ -48,15 +48,11 @@ def execution_config(config, course: Layout):
     being asked to shut down (0.3-0.4 s of waiting per notebook; every cell has run and been recorded
     by then), and GuardedExecute replaces nbgrader's Execute.
     """
-    from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute
-
     from gdgrade.untrusted.guarded import GuardedExecute
 
     config.CourseDirectory.submitted_directory = str(course.staged)
     config.Execute.shutdown_kernel = "immediate"
-    configured = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
-    config.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in configured]
+    execute_with(config, GuardedExecute)
     return config
 
 
