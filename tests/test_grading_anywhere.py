@@ -10,7 +10,10 @@ debugpy, which the sandbox leaves out).
 The same course is graded by the installed `gdgrade autograde`, run by a Python environment in each
 of the places an instructor may keep one, with the course in a private folder (mode 0700) outside the
 folders the sandbox hides, and by plain `nbgrader autograde` on a copy: the scores must be
-the same everywhere. Every environment here is a virtual environment made by the project environment's
+the same everywhere. The whole class is graded in the first place; in the others, the two students whose
+grading depends on where things are (WHERE_IT_MATTERS: `swap`, whose data.csv must come from this course's
+release, and `snoop`, who reads what the sandbox must hide), since `sol`'s answers are `snoop`'s and `raw`
+runs nothing that reaches outside its notebook. Every environment here is a virtual environment made by the project environment's
 own interpreter (Debian's /usr/bin/python3 when `make test` made .venv), except the one under /root,
 which a Python installed under /root makes where the machine has one (pyenv's, as here): an interpreter
 that no other user can run. Each reuses the project environment's packages through a .pth file, so that
@@ -42,6 +45,8 @@ DATA = "1\n2\n3\n4\n"
 SECRET = "THE-HIDDEN-CHECK-42"
 EXPECTED = {"sol": {"loading": 2.0, "summary": 1.0}, "raw": {"loading": 0.0, "summary": 0.0},
             "swap": {"loading": 2.0, "summary": 0.0}, "snoop": {"loading": 2.0, "summary": 1.0}}
+WHERE_IT_MATTERS = ("swap", "snoop")
+WHOLE_CLASS_PLACE = "repository .venv, repository in a private folder"
 
 
 def _cell(kind: str, source: str, **grading) -> nbformat.NotebookNode:
@@ -141,6 +146,16 @@ def hand_in_snoop(course: Path) -> None:
     for name in ("loading", "summary"):
         nb = answered(read(release / f"{name}.ipynb"), {**SOLUTIONS, "double": SOLUTIONS["double"] + snooping_code(course)})
         nbformat.write(nb, str(folder / f"{name}.ipynb"))
+
+
+def hand_in_for(case: str, course: Path) -> dict[str, dict[str, float]]:
+    """The submissions a case grades (the whole class in WHOLE_CLASS_PLACE, else WHERE_IT_MATTERS), snoop's aimed at
+    `course`; their expected scores."""
+    hand_in_snoop(course)
+    students = EXPECTED if case == WHOLE_CLASS_PLACE else {s: EXPECTED[s] for s in WHERE_IT_MATTERS}
+    for student in set(EXPECTED) - set(students):
+        shutil.rmtree(course / "grading" / "submitted" / student)
+    return students
 
 
 def scores(course: Path) -> dict[str, dict[str, float]]:
@@ -271,27 +286,28 @@ def test_grading_scores_as_nbgrader_wherever_it_lives(case, template, plain_scor
         if make_repository is None:
             repository, python, cwd = tmp_path / "course", Path(sys.executable), ROOT
             shutil.copytree(template, repository)
-            hand_in_snoop(repository)
+            students = hand_in_for(case, repository)
             command = [str(python), "-m", "gdgrade", "autograde", "--course", str(repository)]
         else:
             repository = make_repository()
             cleanup.append(repository.parent)
             copy_course(template, repository)
-            hand_in_snoop(repository)
+            students = hand_in_for(case, repository)
             base = python_under_root() if where == "root" else None
             python, cwd = make_env(_env_folder(where, repository, cleanup), base), repository
             command = [str(python), "-m", "gdgrade", "autograde"]
         done = subprocess.run([*command, "--workers", "2", "--quiet"], cwd=cwd, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr + done.stdout
         assert "could not grade 0 " in done.stdout, done.stdout
-        assert scores(repository) == plain_scores == EXPECTED
+        assert plain_scores == EXPECTED and scores(repository) == students
         header = (repository / "grading" / "grades.csv").read_text().splitlines()[0]
         assert header == "student,ps1,ps1/loading/mean_is_right,ps1/summary/double_is_right"
         report = (repository / "grading" / "report" / "index.html").read_text()
         assert "loading/mean_is_right" in report and "summary/double_is_right" in report
         assert any("extra files ignored: mine.py" in flag for flag in flags_of(repository, "swap"))
         assert not any("data.csv" in flag for flag in flags_of(repository, "swap")), "released files are expected"
-        assert flags_of(repository, "sol") == []
+        if "sol" in students:
+            assert flags_of(repository, "sol") == []
         seen = snooped(repository)
         assert "READ" not in seen and seen.count("HIDDEN") >= 5, seen
         assert "DEBUGGER none" in seen, f"the sandbox should start kernels without debugpy: {seen}"
