@@ -13,11 +13,11 @@ folders the sandbox hides, and by plain `nbgrader autograde` on a copy: the scor
 the same everywhere. The whole class is graded in the first place; in the others, the two students whose
 grading depends on where things are (WHERE_IT_MATTERS: `swap`, whose data.csv must come from this course's
 release, and `snoop`, who reads what the sandbox must hide), since `sol`'s answers are `snoop`'s and `raw`
-runs nothing that reaches outside its notebook. Every environment here is a virtual environment made by the project environment's
-own interpreter (Debian's /usr/bin/python3 when `make test` made .venv), except the one under /root,
-which a Python installed under /root makes where the machine has one (pyenv's, as here): an interpreter
-that no other user can run. Each reuses the project environment's packages through a .pth file, so that
-nothing is installed per case.
+runs nothing that reaches outside its notebook. Every environment here is a virtual environment made by
+the project environment's own interpreter (Debian's /usr/bin/python3 when `make test` made .venv), except
+the one under /root, which a Python installed under /root makes where the machine has one (pyenv's, as
+here): an interpreter that no other user can run. Each reuses the project environment's packages through
+a .pth file, so that nothing is installed per case.
 """
 
 from __future__ import annotations
