@@ -9,8 +9,8 @@ refused file, a restored test cell, a flagged line) are checked by running that 
 kernel; a sample of them (IN_THE_BATCH_TOO) and every other kind, with two honest students, are graded by
 one `gdgrade autograde` run under tight limits (a 20 s deadline per notebook, where an honest one takes
 about 2 s alone: beside the rest of `make test` on two cores, a kind that fills 2 GiB of memory before its
-cap stops it once ran past a 10 s one), and the honest students must keep their exact scores. tests/test_intake.py and tests/test_tamper_scan.py check the same
-refusals, restorations and flags as units.
+cap stops it once ran past a 10 s one), and the honest students must keep their exact scores.
+tests/test_intake.py and tests/test_tamper_scan.py check the same refusals, restorations and flags as units.
 """
 
 from __future__ import annotations

@@ -286,16 +286,15 @@ def test_grading_scores_as_nbgrader_wherever_it_lives(case, template, plain_scor
         if make_repository is None:
             repository, python, cwd = tmp_path / "course", Path(sys.executable), ROOT
             shutil.copytree(template, repository)
-            students = hand_in_for(case, repository)
             command = [str(python), "-m", "gdgrade", "autograde", "--course", str(repository)]
         else:
             repository = make_repository()
             cleanup.append(repository.parent)
             copy_course(template, repository)
-            students = hand_in_for(case, repository)
             base = python_under_root() if where == "root" else None
             python, cwd = make_env(_env_folder(where, repository, cleanup), base), repository
             command = [str(python), "-m", "gdgrade", "autograde"]
+        students = hand_in_for(case, repository)
         done = subprocess.run([*command, "--workers", "2", "--quiet"], cwd=cwd, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr + done.stdout
         assert "could not grade 0 " in done.stdout, done.stdout

@@ -113,10 +113,10 @@ def test_kept_kernel_starts_each_notebook_fresh(temp_course, assignment):
     """Do two notebooks graded one after the other on the kept kernel (as the wrong-answer rounds are) run in the same
     process, each in its own folder, with nothing left by the first in the namespace and its warning printed again?"""
     course = temp_course(assignment)
-    first = next(g for g, c in answer_cells(course.source).items() if c.cell_type == "code")
+    first, cell = next((g, c) for g, c in answer_cells(course.source).items() if c.cell_type == "code")
+    code = strip_solution_markers(cell.source) + PROBE
     seen = {}
     for student in ("kept-probe-1", "kept-probe-2"):
-        code = strip_solution_markers(answer_cells(course.source)[first].source) + PROBE
         scores = course.grade(student, course.submission({first: code}), kept_kernel=True)
         assert all(s[0] == s[1] for s in scores.values()), f"the probe must not cost points: {scores}"
         graded = read(course.root / "grading" / "autograded" / student / assignment / f"{assignment}.ipynb")
