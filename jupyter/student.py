@@ -11,7 +11,9 @@ c = get_config()  # noqa: F821 (provided by traitlets when Jupyter loads this fi
 here = os.path.dirname(os.path.abspath(__file__))
 
 # nbgrader's formgrader stays off: this line its server extension, student/page_config.json its lab
-# plugins ("Formgrader" in the Nbgrader menu, the "Create Assignment" side panel).
+# plugins ("Formgrader" in the Nbgrader menu, the "Create Assignment" side panel). page_config.json also turns
+# off JupyterLab's build check, which runs `node yarn config` (~0.4 s of CPU) at every page load to offer a
+# rebuild of JupyterLab that students cannot make.
 c.ServerApp.jpserver_extensions = {"nbgrader.server_extensions.formgrader": False}
 # student/overrides.json: no "Would you like to get notified about official Jupyter news?" pop-up, no update check.
 c.LabApp.app_settings_dir = os.path.join(here, "student")

@@ -44,6 +44,12 @@ def test_students_do_not_get_the_instructor_plugins():
     assert disabled == {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"}
 
 
+def test_students_get_no_build_check():
+    """Does the student's JupyterLab skip the build check (a node process at every page load) and hide the rebuild?"""
+    page_config = json.loads((JUPYTER / "student" / "page_config.json").read_text())
+    assert page_config["buildCheck"] is False and page_config["buildAvailable"] is False
+
+
 def test_lab_kernels_do_not_inherit_a_running_validate():
     """Does a kernel opened while Validate runs (NBGRADER_EXECUTION set in the server) start without nbgrader's markers?"""
     from gdgrade.labkernels import kernel_env
