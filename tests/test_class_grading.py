@@ -59,7 +59,7 @@ def submit(root: Path, student: str, assignment: str, nb, name: str | None = Non
 
 def build_class(root: Path) -> None:
     """Release the two assignments into a new course at `root` and hand in the class's submissions."""
-    new_course(root, ASSIGNMENTS)
+    new_course(root, ASSIGNMENTS, with_empty_gradebook=True)
     api = course_api(root)
     for assignment in ASSIGNMENTS:
         result = api.generate_assignment(assignment, force=True, create=True)
@@ -293,7 +293,7 @@ def test_db_url_is_honoured(tmp_path):
     """With another db_url, do grades go to that gradebook and not to the course's own?"""
     require_sandbox()
     root = tmp_path / "course"
-    new_course(root, ["01-slope"])
+    new_course(root, ["01-slope"], with_empty_gradebook=True)
     api = course_api(root)
     assert api.generate_assignment("01-slope", force=True, create=True)["success"]
     source = read(root / "solutions" / "01-slope" / "01-slope.ipynb")

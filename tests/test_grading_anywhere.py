@@ -114,7 +114,7 @@ SOLUTIONS = {"mean_value": "def mean_value(path='data.csv'):\n    with open(path
 
 def build_course(root: Path) -> None:
     """ps1 released into a new course at `root`, its gradebook made, and the four students' submissions handed in."""
-    source = new_course(root) / "solutions" / ASSIGNMENT
+    source = new_course(root, with_empty_gradebook=True) / "solutions" / ASSIGNMENT
     source.mkdir(parents=True)
     for name, nb in source_notebooks().items():
         nbformat.write(nb, str(source / f"{name}.ipynb"))

@@ -64,7 +64,7 @@ def test_hostile_folders_never_touch_another_student_or_stop_the_run(tmp_path) -
     """[m]allet, *, formulas and bad bytes are refused; mallet keeps grade and flag; csv and report are whole."""
     require_sandbox()
     root = tmp_path / "course"
-    new_course(root, ["01-slope"])
+    new_course(root, ["01-slope"], with_empty_gradebook=True)
     assert course_api(root).generate_assignment("01-slope", force=True, create=True)["success"]
     released = read(root / "notebooks" / "01-slope" / "01-slope.ipynb")
     solved = answered(released, read(root / "solutions" / "01-slope" / "01-slope.ipynb"))
