@@ -46,7 +46,6 @@ SECRET = "THE-HIDDEN-CHECK-42"
 EXPECTED = {"sol": {"loading": 2.0, "summary": 1.0}, "raw": {"loading": 0.0, "summary": 0.0},
             "swap": {"loading": 2.0, "summary": 0.0}, "snoop": {"loading": 2.0, "summary": 1.0}}
 WHERE_IT_MATTERS = ("swap", "snoop")
-WHOLE_CLASS_PLACE = "repository .venv, repository in a private folder"
 
 
 def _cell(kind: str, source: str, **grading) -> nbformat.NotebookNode:
@@ -255,6 +254,9 @@ def _places() -> dict[str, tuple]:
             lambda: _private_folder(outside_hidden_folders()) / "gdlab", "root"),
         "this project's environment, course under /tmp": (None, None),
     }
+
+
+WHOLE_CLASS_PLACE = next(iter(_places()))  # the first place grades the whole class (hand_in_for)
 
 
 def _env_folder(where: str, repository: Path, cleanup: list[Path]) -> Path:
