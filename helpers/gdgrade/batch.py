@@ -65,7 +65,10 @@ class Pool:
 
     def __init__(self, size: int, config, log_path: Path, timeout: float = TASK_TIMEOUT,
                  feedback_worker: bool = True) -> None:
+        from gdgrade.untrusted.sandbox import Sandbox, font_cache
+
         self.config, self.log_path, self.timeout = config, log_path, timeout
+        self.fonts = font_cache() if Sandbox(config=config).isolate else None  # built once, for every worker's kernels
         self.held: dict[tuple[str, str], float] = {}  # seconds each submission held a worker, all its steps
         self.context = worker_context()
         self.slots = [self._start("autograde") for _ in range(size)] + ([self._start("feedback")] if feedback_worker else [])
@@ -84,7 +87,7 @@ class Pool:
         """Start a worker process (the first start waits for the fork server to import nbgrader; the others are forks)."""
         parent, child = self.context.Pipe()
         process = self.context.Process(
-            target=worker.main, args=(child, self.config, str(self.log_path), dict(os.environ)), daemon=True
+            target=worker.main, args=(child, self.config, str(self.log_path), dict(os.environ), self.fonts), daemon=True
         )
         process.start()
         child.close()

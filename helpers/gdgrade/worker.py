@@ -112,13 +112,17 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main(conn: Connection, config, log_path: str, environ: dict[str, str]) -> None:
+def main(conn: Connection, config, log_path: str, environ: dict[str, str], fonts: tuple | None = None) -> None:
     """Worker process: set up nbgrader once for the course `config` describes (the batch's: gradebook and sandbox limits
     set), then run (task, step) pairs from `conn` until it sends None. `environ` is the batch's environment (a fork
-    server started earlier has its own)."""
+    server started earlier has its own); `fonts`, the matplotlib font list the batch built for sandboxed kernels."""
     _die_with_parent()
     os.environ.clear()
     os.environ.update(environ)
+    if fonts is not None:
+        from gdgrade.untrusted.sandbox import use_font_cache
+
+        use_font_cache(fonts)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
