@@ -5,11 +5,12 @@ student; an invalid notebook, JSON that is not a notebook, a misnamed one) is gr
 plain serial `nbgrader autograde` and once by the batch command, which is SIGKILLed midway and
 started again. The tests then check the scores, the feedback, grades.csv, the report, the backup,
 and that only new or changed submissions are graded again. And a grading worker killed in the very
-first milliseconds of its sandbox's start leaves no sandbox running.
+first milliseconds of its sandbox's start leaves no sandbox running, and a killed kernel no folder in /tmp.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
@@ -379,6 +380,25 @@ def test_no_sandbox_outlives_a_worker_killed_as_it_starts(tmp_path, monkeypatch)
         left = running(marker)
     subprocess.run(["pkill", "-KILL", "-f", f"sleep {marker}"])
     assert not left, f"{len(left)} processes of sandboxes whose worker was killed are still running: {left}"
+
+
+def test_a_killed_kernel_leaves_no_folder_behind():
+    """A sandboxed kernel killed at a limit (or dead): nbclient then cleans up with cleanup_resources, which must remove
+    the kernel's private folder and what its code wrote there, as a shutdown does (they were left in /tmp)."""
+    require_sandbox()
+    from gdgrade.untrusted.sandbox import SandboxedKernelManager
+
+    async def killed_then_cleaned_up() -> Path:
+        km = SandboxedKernelManager(kernel_name="python3")
+        await km.start_kernel()
+        assert (km.jail / "work").is_dir()
+        km.kill_now()
+        while await km.is_alive():
+            await asyncio.sleep(0.05)
+        await km.cleanup_resources()
+        return km.jail
+
+    assert not asyncio.run(killed_then_cleaned_up()).exists()
 
 
 def running(marker: str) -> list[str]:

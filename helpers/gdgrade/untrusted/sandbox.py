@@ -346,10 +346,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         return wrapper + cmd, kw
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        """Remove the private folder with the kernel's sockets."""
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart and getattr(self, "jail", None):
-            shutil.rmtree(self.jail, ignore_errors=True)
+        """Remove the private folder with the kernel's sockets (and the working folder, with what the code wrote)."""
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            if not restart and getattr(self, "jail", None):
+                shutil.rmtree(self.jail, ignore_errors=True)
+
+    # AsyncKernelManager binds cleanup_resources to its own coroutine, not to this override: nbclient calls it when the
+    # kernel has already died or been killed (a limit hit), whose folder would otherwise be left in /tmp.
+    cleanup_resources = _async_cleanup_resources
 
     def kill_now(self) -> None:
         """Kill the kernel and everything it started at once (the outermost wrapper; bwrap takes the rest down)."""
