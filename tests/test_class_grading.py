@@ -382,7 +382,13 @@ def test_no_sandbox_outlives_a_worker_killed_as_it_starts(tmp_path, monkeypatch)
     assert not left, f"{len(left)} processes of sandboxes whose worker was killed are still running: {left}"
 
 
-def test_a_killed_kernel_leaves_no_folder_behind():
+def running(marker: str) -> list[str]:
+    """The processes, bwrap itself aside, whose command line runs `sleep <marker>`: a wrapper, or the command."""
+    found = subprocess.run(["pgrep", "-a", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in found if line.split()[1] != "bwrap"]
+
+
+def test_a_killed_kernel_leaves_no_folder_behind(tmp_path):
     """A sandboxed kernel killed at a limit (or dead): nbclient then cleans up with cleanup_resources, which must remove
     the kernel's private folder and what its code wrote there, as a shutdown does (they were left in /tmp)."""
     require_sandbox()
@@ -390,7 +396,11 @@ def test_a_killed_kernel_leaves_no_folder_behind():
 
     async def killed_then_cleaned_up() -> Path:
         km = SandboxedKernelManager(kernel_name="python3")
-        await km.start_kernel()
+        await km.start_kernel(cwd=str(tmp_path))  # as nbgrader starts it, in the notebook's folder
+        client = km.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)  # running, as a kernel is when a limit stops it
+        client.stop_channels()
         assert (km.jail / "work").is_dir()
         km.kill_now()
         while await km.is_alive():
@@ -399,9 +409,3 @@ def test_a_killed_kernel_leaves_no_folder_behind():
         return km.jail
 
     assert not asyncio.run(killed_then_cleaned_up()).exists()
-
-
-def running(marker: str) -> list[str]:
-    """The processes, bwrap itself aside, whose command line runs `sleep <marker>`: a wrapper, or the command."""
-    found = subprocess.run(["pgrep", "-a", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.splitlines()
-    return [line for line in found if line.split()[1] != "bwrap"]
