@@ -353,8 +353,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             if not restart and getattr(self, "jail", None):
                 shutil.rmtree(self.jail, ignore_errors=True)
 
-    # AsyncKernelManager binds cleanup_resources to its own coroutine, not to this override: nbclient calls it when the
-    # kernel has already died or been killed (a limit hit), whose folder would otherwise be left in /tmp.
+    # AsyncKernelManager binds its public names to its own coroutines, not to these overrides: nbclient calls
+    # cleanup_resources when the kernel has already died or been killed (a limit hit), whose folder would otherwise be
+    # left in /tmp; and pre_start_kernel would give a caller the kernel's command line without the sandbox.
+    pre_start_kernel = _async_pre_start_kernel
     cleanup_resources = _async_cleanup_resources
 
     def kill_now(self) -> None:
