@@ -6,7 +6,7 @@ that matches central differences of the value, and a symmetric Hessian that matc
 differences of the gradient; on a stack of points value, grad and hessian keep the shapes of
 gdlab.losses.Loss (batch, batch + point, batch + (D, D)) and agree point by point; `minimum` is a
 point where the gradient vanishes and the loss is lowest, or None exactly for the losses in
-NO_MINIMUM; `curvatures` are the Hessian's eigenvalues exactly when the Hessian is the same
+NO_MINIMUM; value_and_grad is exactly the pair (value, grad); `curvatures` are the Hessian's eigenvalues exactly when the Hessian is the same
 everywhere, else None; reset() replays the gradients. Wrappers that add noise or draw mini-batches (their gradient is not the
 value's derivative by design) are checked through the loss they wrap, and declare its minimum and
 curvatures.
@@ -88,6 +88,27 @@ def test_value_gradient_and_hessian_agree(name, values):
     assert np.allclose(H, central(loss.grad, w).reshape(loss.dim, loss.dim), rtol=1e-4, atol=1e-4)
 
 
+def wrapped_or_plain(name: str):
+    """The loss named `name`: one of LOSSES, or a noisy wrapper (WRAPPERS) of a least-squares loss."""
+    if name not in WRAPPERS:
+        return LOSSES[name]()
+    inner = losses.LeastSquares(REGRESSION.X, REGRESSION.y)
+    return (losses.MiniBatchGradient(inner, batch_size=5, seed=0) if name == "MiniBatchGradient"
+            else losses.NoisyGradient(inner, 1.0, seed=0))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES) + sorted(WRAPPERS))
+def test_value_and_grad_is_exactly_value_then_grad(name):
+    """Is value_and_grad(w), which the optimisers call, exactly (value(w), grad(w)), at a point and on a stack (a wrapper's
+    noise or batches replayed from its seed)?"""
+    loss = wrapped_or_plain(name)
+    for w in (np.random.default_rng(4).uniform(-1.5, 1.5, size=shape + point_shape(loss)) for shape in ((), (3, 2))):
+        loss.reset()
+        value, grad = loss.value_and_grad(w)
+        loss.reset()
+        assert np.array_equal(value, loss.value(w)) and np.array_equal(grad, loss.grad(w)), name
+
+
 @pytest.mark.parametrize("name", sorted(WRAPPERS))
 def test_noisy_wrappers_keep_the_value_of_their_loss(name):
     """A wrapper's value is its loss's value, exactly (only the gradient differs)."""
@@ -163,9 +184,7 @@ def test_wrappers_declare_the_minimum_and_curvatures_of_their_loss(name, inner):
 @pytest.mark.parametrize("name", sorted(LOSSES) + sorted(WRAPPERS))
 def test_reset_replays_the_gradients(name):
     """After reset(), does every loss (a wrapper's seeded noise or batches too) give the same gradients again?"""
-    inner = losses.LeastSquares(REGRESSION.X, REGRESSION.y)
-    loss = (losses.MiniBatchGradient(inner, batch_size=5, seed=0) if name == "MiniBatchGradient"
-            else losses.NoisyGradient(inner, 1.0, seed=0) if name == "NoisyGradient" else LOSSES[name]())
+    loss = wrapped_or_plain(name)
     w = np.random.default_rng(9).uniform(-1, 1, size=point_shape(loss))
     first = [np.asarray(loss.grad(w)) for _ in range(3)]
     assert loss.reset() is None

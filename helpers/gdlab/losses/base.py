@@ -26,6 +26,9 @@ class Loss:
     - `minimum`: the minimiser as a point (a float array of shape () for one
       parameter, (D,) otherwise), or None when the loss has no minimum or no
       single one (a saddle, a cubic, a double well's two wells, a network);
+    - `value_and_grad(w)`: the pair (value(w), grad(w)), which the
+      optimisers ask for at each step; a loss may share work between the
+      two (a network's forward pass), and must return exactly that pair;
     - `curvatures`: the Hessian's eigenvalues, smallest first (shape (D,)),
       when the Hessian is the same at every point; None when it varies;
     - `reset()`: replay a loss's randomness (noise, mini-batches) from its
@@ -51,6 +54,10 @@ class Loss:
     def hessian(self, w: np.ndarray) -> np.ndarray:
         """The D×D matrix of second derivatives at each point of `w`: shape batch + (D, D)."""
         raise NotImplementedError
+
+    def value_and_grad(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pair (value(w), grad(w)), computed in that order."""
+        return self.value(w), self.grad(w)
 
     def _batch_shape(self, w: Any) -> tuple[int, ...]:
         """The leading axes of `w`: its shape for a loss of one parameter, all but the last axis otherwise."""

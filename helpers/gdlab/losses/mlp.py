@@ -123,7 +123,10 @@ class MLPLoss(Loss):
 
     def _value(self, w: np.ndarray) -> float:
         """The mean softmax cross-entropy at one point."""
-        scores = self.forward(w)[0][-1]
+        return self._cross_entropy(self.forward(w)[0][-1])
+
+    def _cross_entropy(self, scores: np.ndarray) -> float:
+        """The mean softmax cross-entropy of the class scores of every example."""
         top = scores.max(axis=1, keepdims=True)
         log_sum = np.log(np.exp(scores - top).sum(axis=1)) + top[:, 0]
         return float(np.mean(log_sum - scores[np.arange(len(self.y)), self.y]))
@@ -141,10 +144,20 @@ class MLPLoss(Loss):
         """The same gradient, averaged over the examples `idx` only: the mini-batch gradient (08)."""
         return self._each_point(self._batch_grad, w, (self.dim,), check_indices(idx, self.n))
 
+    def value_and_grad(self, w: Any) -> tuple[float | np.ndarray, np.ndarray]:
+        """(value(w), grad(w)) from one forward pass at a single point (each point of a stack: as value and grad do)."""
+        if np.ndim(w) > 1 or type(self).value is not MLPLoss.value or type(self).grad is not MLPLoss.grad:
+            return super().value_and_grad(w)  # a subclass that changes value or grad: its own two
+        pre, outputs = self.forward(w)
+        return self._cross_entropy(pre[-1]), self._backward(w, slice(None), pre, outputs)
+
     def _batch_grad(self, w: np.ndarray, idx: Any) -> np.ndarray:
         """Backpropagation at one point over the examples `idx`."""
-        X, y = self.X[idx], self.y[idx]
-        pre, outputs = self.forward(w, X)
+        return self._backward(w, idx, *self.forward(w, self.X[idx]))
+
+    def _backward(self, w: np.ndarray, idx: Any, pre: list[np.ndarray], outputs: list[np.ndarray]) -> np.ndarray:
+        """The gradient over the examples `idx`, backpropagated from their forward pass (`pre`, `outputs`)."""
+        y = self.y[idx]
         layers = self.unflatten(w)
         delta = softmax(pre[-1])
         delta[np.arange(len(y)), y] -= 1.0

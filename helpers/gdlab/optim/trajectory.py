@@ -74,8 +74,8 @@ def run(loss: Loss, w0: Any, lr: Any, steps: Any, *, update: Update,
     current = w0
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
-            value = float(loss.value(current))
-            g = np.asarray(loss.grad(current), dtype=float)
+            value, g = loss.value_and_grad(current)
+            value, g = float(value), np.asarray(g, dtype=float)
             if not (math.isfinite(value) and np.isfinite(current).all() and np.isfinite(g).all()):
                 stopped_at = t
                 break
