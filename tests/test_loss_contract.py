@@ -6,10 +6,10 @@ that matches central differences of the value, and a symmetric Hessian that matc
 differences of the gradient; on a stack of points value, grad and hessian keep the shapes of
 gdlab.losses.Loss (batch, batch + point, batch + (D, D)) and agree point by point; `minimum` is a
 point where the gradient vanishes and the loss is lowest, or None exactly for the losses in
-NO_MINIMUM; value_and_grad is exactly the pair (value, grad); `curvatures` are the Hessian's eigenvalues exactly when the Hessian is the same
-everywhere, else None; reset() replays the gradients. Wrappers that add noise or draw mini-batches (their gradient is not the
-value's derivative by design) are checked through the loss they wrap, and declare its minimum and
-curvatures.
+NO_MINIMUM; value_and_grad is exactly the pair (value, grad); `curvatures` are the Hessian's
+eigenvalues exactly when the Hessian is the same everywhere, else None; reset() replays the gradients.
+Wrappers that add noise or draw mini-batches (their gradient is not the value's derivative by design)
+are checked through the loss they wrap, and declare its minimum and curvatures.
 """
 
 from __future__ import annotations
@@ -88,13 +88,15 @@ def test_value_gradient_and_hessian_agree(name, values):
     assert np.allclose(H, central(loss.grad, w).reshape(loss.dim, loss.dim), rtol=1e-4, atol=1e-4)
 
 
-def wrapped_or_plain(name: str):
-    """The loss named `name`: one of LOSSES, or a noisy wrapper (WRAPPERS) of a least-squares loss."""
-    if name not in WRAPPERS:
-        return LOSSES[name]()
-    inner = losses.LeastSquares(REGRESSION.X, REGRESSION.y)
+def wrapper(name: str, inner):
+    """The noisy wrapper named `name` (one of WRAPPERS) around `inner`, seeded."""
     return (losses.MiniBatchGradient(inner, batch_size=5, seed=0) if name == "MiniBatchGradient"
             else losses.NoisyGradient(inner, 1.0, seed=0))
+
+
+def wrapped_or_plain(name: str):
+    """The loss named `name`: one of LOSSES, or a noisy wrapper (WRAPPERS) of a least-squares loss."""
+    return wrapper(name, losses.LeastSquares(REGRESSION.X, REGRESSION.y)) if name in WRAPPERS else LOSSES[name]()
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES) + sorted(WRAPPERS))
@@ -113,7 +115,7 @@ def test_value_and_grad_is_exactly_value_then_grad(name):
 def test_noisy_wrappers_keep_the_value_of_their_loss(name):
     """A wrapper's value is its loss's value, exactly (only the gradient differs)."""
     inner = losses.LeastSquares(REGRESSION.X, REGRESSION.y)
-    wrapped = losses.MiniBatchGradient(inner, batch_size=5, seed=0) if name == "MiniBatchGradient" else losses.NoisyGradient(inner, 1.0, seed=0)
+    wrapped = wrapper(name, inner)
     w = RNG.normal(size=3)
     assert float(wrapped.value(w)) == float(inner.value(w))
 
@@ -172,7 +174,7 @@ def test_curvatures_are_declared_exactly_when_the_hessian_is_constant(name):
 def test_wrappers_declare_the_minimum_and_curvatures_of_their_loss(name, inner):
     """Does a wrapper's `inner` hold its loss, with the same minimum, curvatures and Hessian?"""
     loss = LOSSES[inner]()
-    wrapped = losses.MiniBatchGradient(loss, batch_size=5, seed=0) if name == "MiniBatchGradient" else losses.NoisyGradient(loss, 1.0, seed=0)
+    wrapped = wrapper(name, loss)
     assert wrapped.inner is loss
     for attribute in ("minimum", "curvatures"):
         mine, theirs = getattr(wrapped, attribute), getattr(loss, attribute)

@@ -17,6 +17,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from gdgrade import state
 from gdgrade.course import Layout, errors_of, execute_with, failure_reason
@@ -112,7 +113,7 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main(conn: Connection, config, log_path: str, environ: dict[str, str], fonts: tuple | None = None) -> None:
+def main(conn: Connection, config, log_path: str, environ: dict[str, str], fonts: tuple[Path, ...] | None = None) -> None:
     """Worker process: set up nbgrader once for the course `config` describes (the batch's: gradebook and sandbox limits
     set), then run (task, step) pairs from `conn` until it sends None. `environ` is the batch's environment (a fork
     server started earlier has its own); `fonts`, the matplotlib font list the batch built for sandboxed kernels."""
