@@ -311,6 +311,8 @@ async def start_run_all(page, panel, notes: list | None = None) -> None:
 
 
 KERNEL_QUESTION_NOTE = "JupyterLab asked which kernel to start (pressed Select)"
+KERNEL_KEPT_NOTE = "JupyterLab asked again while the notebook's kernel ran (pressed Cancel: kept it)"
+KERNEL_ALIVE = ("idle", "busy")
 
 
 def kernel_question(page):
@@ -318,31 +320,62 @@ def kernel_question(page):
     return page.locator(".jp-Dialog:has(.jp-Dialog-header:text-is('Select Kernel'))")
 
 
-async def select_python(dialog, notes: list | None, attempts: int = 3) -> None:
-    """Answer the "Select Kernel" dialog as a student would (Select: Python 3), and note that it asked; again if JupyterLab
-    asks once more right after (seen under load), up to `attempts` times. A dialog already answered (by the handler of
-    `answer_kernel_questions`, which runs before any click) is left alone."""
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
+async def kernel_running(page, timeout: float = 30.0) -> bool:
+    """Whether the notebook shown in the page has a running kernel (idle or busy), waiting up to `timeout` s while one
+    starts (its status passes through "unknown", "starting", "initializing"...) or reconnects; False for none or dead."""
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+    deadline = time.monotonic() + timeout
+    while await panel.count() and "No Kernel" not in (await panel.locator(".jp-KernelName").first.text_content() or ""):
+        status = await panel.locator(".jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
+        if status in KERNEL_ALIVE:
+            return True
+        if status == "dead" or time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.25)
+    return False
 
-    for _ in range(attempts):
-        if not await dialog.count():
+
+async def select_python(dialog, notes: list | None, attempts: int = 3) -> None:
+    """Answer the "Select Kernel" dialog as a student would, and note that it asked: Select (Python 3) when the notebook
+    has no running kernel, Cancel when it has one. JupyterLab queues one question per cell when Run All finds no kernel,
+    and each Select would start yet another kernel (the cells waiting on the last one lost): so after the first Select the
+    queued questions are dismissed, once that kernel runs. At most `attempts` Selects; a dialog already answered (by the
+    handler of `answer_kernel_questions`, which runs before any click) is left alone."""
+    from playwright.async_api import Error as PlaywrightError
+
+    selects = 0
+    for _ in range(attempts + 60):  # the Cancels are bounded too: one per cell at most
+        if selects == attempts or not await dialog.count():
             return
+        keep = await kernel_running(dialog.page)
+        selects += not keep
         if notes is not None:
-            notes.append(KERNEL_QUESTION_NOTE)
-        with contextlib.suppress(PlaywrightTimeout):
-            await dialog.locator(".jp-mod-accept").click(timeout=5_000)
-        with contextlib.suppress(PlaywrightTimeout):
-            # A busy page closes it late: wait, so that one question never gets two Selects (each starts a kernel).
-            await dialog.wait_for(state="detached", timeout=10_000)
+            notes.append(KERNEL_KEPT_NOTE if keep else KERNEL_QUESTION_NOTE)
+        with contextlib.suppress(PlaywrightError):  # it may be gone already: answered, or closed by JupyterLab
+            asked = await dialog.first.element_handle(timeout=5_000)
+            await (await asked.query_selector(".jp-mod-reject" if keep else ".jp-mod-accept")).click(timeout=5_000)
+            # A busy page closes it late: wait, so that one question never gets two answers. (Not for the locator to
+            # detach: JupyterLab shows the next queued question in its place at once.)
+            await asked.wait_for_element_state("hidden", timeout=10_000)
 
 
 async def answer_kernel_questions(page, notes: Callable[[], list]) -> None:
     """From now on, whenever the "Select Kernel" dialog stands in the way of a click, answer it as a student would
-    (Select: Python 3) and note it in `notes()` (the notes of the notebook in use). JupyterLab asks when the server was too slow to answer (a Validate holds it
-    while it runs a notebook; a busy machine), at any moment, not only when a notebook opens."""
+    (`select_python`) and note it in `notes()` (the notes of the notebook in use). JupyterLab asks when the server was too
+    slow to answer (a Validate holds it while it runs a notebook; a busy machine), at any moment, not only when a
+    notebook opens."""
     # no_wait_after: the handler answers as often as JupyterLab asks, then the action goes on (Playwright would otherwise
     # wait for the dialog to be hidden, and a second question right after the first held it until its timeout).
-    await page.add_locator_handler(kernel_question(page), lambda dialog: select_python(dialog, notes()), no_wait_after=True)
+    from playwright.async_api import Error as PlaywrightError
+
+    async def answer(dialog) -> None:
+        try:
+            await select_python(dialog, notes())
+        except PlaywrightError:
+            if not page.is_closed():
+                raise  # else the page was closed while it answered (after a crash): nothing is left to answer
+
+    await page.add_locator_handler(kernel_question(page), answer, no_wait_after=True)
 
 
 async def accept_kernel_question(page, panel, notes: list | None = None) -> None:
