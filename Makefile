@@ -51,8 +51,10 @@ hub:
 	bash deploy/setup.sh
 
 # Two runs side by side. The browser tests (JupyterLab and the class's JupyterHub in Chromium, which mostly
-# wait for pages) run beside the package, grading and notebook tests (nbval, each notebook's cells in one
-# worker; both cores); the browser report is printed when both are done (it is also in $(BROWSER_LOG)).
+# wait for pages) run beside the package and grading tests (both cores); the browser report is printed when
+# both are done (it is also in $(BROWSER_LOG)). Each solution notebook runs in full once: in the browser tour,
+# which runs the instructor's source notebooks (hidden tests included) in JupyterLab, or, where Chromium is
+# missing and the tour is skipped, by nbval (--notebooks-in-tour; each notebook's cells in one worker).
 # The 10 s per-notebook budget is a speed goal, so `make bench` checks it, not make test.
 # The other tests run at a lower priority (nice): they are batch work, while JupyterLab's server, Chromium and the
 # tour's kernels answer a browser that times out (JupyterLab asks which kernel to start when the server is slow).
@@ -63,7 +65,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m compileall -q helpers
 	$(TEST_ENV) $(BIN)/python -m pytest tests/browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
 	echo "browser tests running beside the others (their report follows them; $(BROWSER_LOG))"; \
-	$(TEST_ENV) nice -n 5 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax tests solutions --ignore=tests/browser; others=$$?; \
+	$(TEST_ENV) nice -n 5 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --nbval-lax --notebooks-in-tour tests solutions --ignore=tests/browser; others=$$?; \
 	wait $$browser; browser_status=$$?; cat $(BROWSER_LOG); \
 	test $$others -eq 0 && test $$browser_status -eq 0
 

@@ -38,8 +38,36 @@ def headless_display(monkeypatch):
     return shown
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Say how long the JupyterLab browser tour took, or plainly that it was skipped and how to run it."""
+def pytest_addoption(parser):
+    parser.addoption("--notebooks-in-tour", action="store_true",
+                     help="where the JupyterLab browser tour can run (Chromium installed), leave the solution notebooks "
+                          "to it: it runs each in full, hidden tests included, and checks every output; nbval's cells "
+                          "are deselected (make test runs the tour beside these tests)")
+
+
+def notebooks_left_to_tour(config) -> bool:
+    """True when nbval's notebook cells are left to the browser tour (--notebooks-in-tour, and Chromium is here)."""
+    from browser.labkit import browser_missing
+
+    return config.getoption("notebooks_in_tour") and browser_missing() is None
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --notebooks-in-tour and Chromium, deselect nbval's cells: the tour runs the same notebooks in JupyterLab."""
+    if not notebooks_left_to_tour(config):
+        return
+    cells = [item for item in items if type(item).__name__ == "IPyNbCell"]
+    if cells:
+        items[:] = [item for item in items if type(item).__name__ != "IPyNbCell"]
+        config.hook.pytest_deselected(items=cells)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Say how long the JupyterLab browser tour took, or plainly that it was skipped and how to run it; and that the
+    solution notebooks were left to it."""
+    if notebooks_left_to_tour(config):
+        terminalreporter.write_line("solution notebooks: left to the browser tour (tests/browser), which runs each in full "
+                                    "in JupyterLab; nbval runs them where Chromium is missing")
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
         properties = dict(getattr(report, "user_properties", []))
         if "browser_tour_seconds" in properties and report.when == "call":

@@ -5,7 +5,7 @@ File > Open from Path…, the last one closed with File > Close and Shut Down No
 runs all its cells and moves a slider; in one of them (VALIDATED) it presses Validate. Meanwhile one more tab
 looks at the student's menus and validates that notebook's untouched version from nbgrader's assignment list. Validate is pressed once
 each way: that every solution passes and every untouched notebook fails is proven for each notebook by the
-grading round trips (tests/test_grading_roundtrip.py) and nbval; here the browser proves that the buttons
+grading round trips (tests/test_grading_roundtrip.py); here the browser proves that the buttons
 work and say so. The tests then ask questions of what was seen. Without Chromium they are skipped (tests/conftest.py says so plainly at the
 end of the run); under CI=true they fail instead.
 """

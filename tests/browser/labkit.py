@@ -74,7 +74,8 @@ def graded_cells(nb) -> list[str]:
 
 def write_course(dest: Path, notebooks: list[str], solved: bool = True, untouched: bool = True,
                  answers_before: dict[str, str] | None = None) -> Path:
-    """A server root holding each released notebook at <id>/<id>.ipynb (untouched) and its solved copy at solved/<id>/<id>.ipynb.
+    """A server root holding each released notebook at <id>/<id>.ipynb (untouched) and its solved copy at
+    solved/<id>/<id>.ipynb: the instructor's source notebook, the student's code with every answer and the hidden tests.
 
     `answers_before` (id -> text of a code cell) answers only the exercises above that cell in the
     untouched copy: a student half way through, who has not seen the later solutions yet.
@@ -91,7 +92,7 @@ def write_course(dest: Path, notebooks: list[str], solved: bool = True, untouche
             nbformat.write(student, str(root / name / f"{name}.ipynb"))
         if solved:
             (root / "solved" / name).mkdir(parents=True, exist_ok=True)
-            nbformat.write(answered(released, read(solution_path)), str(root / "solved" / name / f"{name}.ipynb"))
+            nbformat.write(read(solution_path), str(root / "solved" / name / f"{name}.ipynb"))
     return root
 
 

@@ -1,12 +1,13 @@
 """Does the course work for a student in JupyterLab, in a real browser (Chromium)?
 
-For a solved copy of every released notebook: do all cells run without an error shown, does every
-interactive demo draw its controls and figure, does moving a (learning-rate) slider change the
-figure, is there a Validate button, and is the browser console free of errors? For one notebook
-(VALIDATED): does Validate report success on the solved copy and, pressed in nbgrader's assignment list,
-every graded cell as failing on the untouched one? (That every solution passes and every untouched
-notebook scores 0 is proven per notebook by the grading round trips and nbval.) And does `make lab`
-show students their tools and not the instructor's, without the Jupyter news pop-up?
+For every solved notebook (the instructor's source: each released notebook with every answer, and its
+hidden tests; where Chromium is installed, make test runs them in full nowhere else): do all cells run
+without an error shown, does every interactive demo draw its controls and figure, does moving a
+(learning-rate) slider change the figure, is there a Validate button, and is the browser console free
+of errors? For one notebook (VALIDATED): does Validate report success on the solved copy and, pressed
+in nbgrader's assignment list, every graded cell as failing on the untouched one? (That every solution
+passes and every untouched notebook scores 0 is proven per notebook by the grading round trips.) And does
+`make lab` show students their tools and not the instructor's, without the Jupyter news pop-up?
 The browsing happens once (conftest.py, `tour`); each test asks one question of what was seen.
 """
 
