@@ -39,6 +39,7 @@ def headless_display(monkeypatch):
 
 
 def pytest_addoption(parser):
+    """--notebooks-in-tour, which make test gives the tests that run beside the browser tour."""
     parser.addoption("--notebooks-in-tour", action="store_true",
                      help="where the JupyterLab browser tour can run (Chromium installed), leave the solution notebooks "
                           "to it: it runs each in full, hidden tests included, and checks every output; nbval's cells "
