@@ -56,10 +56,12 @@ def test_every_demo_is_skipped_without_computing(monkeypatch):
 
 
 def test_importing_gdlab_changes_nothing():
-    """Under nbgrader, does `import gdlab` alone leave matplotlib's backend alone and print nothing (the setup cell does it, in the open)?"""
-    code = ("import matplotlib, contextlib, io\nbefore = matplotlib.get_backend()\nout = io.StringIO()\n"
+    """Under nbgrader, does `import gdlab` alone leave matplotlib's backend alone and print nothing (the setup cell does it, in the open),
+    and do the demos' imports leave ipywidgets unimported (no demo is built, so a graded kernel need not pay for it)?"""
+    code = ("import matplotlib, contextlib, io, sys\nbefore = matplotlib.get_backend()\nout = io.StringIO()\n"
             "with contextlib.redirect_stdout(out):\n    import gdlab, gdlab.widgets\n"
-            "assert matplotlib.get_backend() == before, matplotlib.get_backend()\nassert out.getvalue() == '', out.getvalue()")
+            "assert matplotlib.get_backend() == before, matplotlib.get_backend()\nassert out.getvalue() == '', out.getvalue()\n"
+            "assert 'ipywidgets' not in sys.modules, 'gdlab.widgets imported ipywidgets'")
     result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NBGRADER_EXECUTION": "autograde",
                                                                "MPLBACKEND": "svg"}, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -4,13 +4,12 @@ with the target and the budget drawn in."""
 from __future__ import annotations
 
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from gdlab.capstone import SCHEDULE_PRESETS, CapstoneProblem, CapstoneRun, capstone_problem, explorer_config, run_config
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 GAP_FLOOR, GAP_CEILING = 1e-12, 1e2
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -11,7 +10,7 @@ from gdlab.analysis import classify
 from gdlab.losses.base import Loss
 from gdlab.optim.gd import gradient_descent
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 
 class LearningRateExplorer(Demo):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -14,7 +13,7 @@ from gdlab.losses.minibatch import MiniBatchGradient
 from gdlab.optim.gd import gradient_descent
 from gdlab.plots import COURSE_STYLE
 from gdlab.sampling import gradient_cloud
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 

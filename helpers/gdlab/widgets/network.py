@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -13,7 +12,7 @@ from gdlab.losses import MiniBatchGradient, MLPLoss
 from gdlab.plots import COURSE_STYLE
 from gdlab.plots.contours import plot_decision_boundary
 from gdlab.training import train
-from gdlab.widgets.base import Demo, canvas_png
+from gdlab.widgets.base import Demo, canvas_png, widgets
 
 
 class NetworkExplorer(Demo):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -11,7 +10,7 @@ from gdlab.losses.logcosh import LogCosh
 from gdlab.optim.newton import newton
 from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 STEPS = 30
 SPAN = 4.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -15,7 +14,7 @@ from gdlab.optim.momentum import momentum
 from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
 from gdlab.plots.contours import plot_contours
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 
 class PathExplorer(Demo):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -14,7 +13,7 @@ from gdlab.losses.base import Loss
 from gdlab.optim.adaptive import RACERS, race
 from gdlab.plots import COURSE_STYLE
 from gdlab.plots.contours import plot_contours
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 COLOURS = ("#7a7a7a", "#1b6ca8", "#2a9d8f", "#d1495b")
 

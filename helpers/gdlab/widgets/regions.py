@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -14,7 +13,7 @@ from gdlab.optim.momentum import momentum
 from gdlab.plots import COURSE_STYLE
 from gdlab.plots.sweeps import plot_convergence_map
 from gdlab.regions import convergence_map, heavy_ball_edge, momentum_factor
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 
 class RegionMapExplorer(Demo):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from gdlab.losses.saddle import Saddle
 from gdlab.plots import COURSE_STYLE
 from gdlab.stationary import MAX_ESCAPE_STEPS, escape_run
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 
 class SaddleEscapeExplorer(Demo):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -13,7 +12,7 @@ from gdlab.losses.base import Loss
 from gdlab.optim.trajectory import Trajectory
 from gdlab.plots import COURSE_STYLE
 from gdlab.schedules import SCHEDULE_LABELS, make_schedule, run_schedule
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 class SchedulePicker(Demo):
     """Pick a schedule, its starting rate and decay time: the rate per step and the loss per step beside the constant rate lr0 (introduced in 04-decay)."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from gdlab.plots import COURSE_STYLE
-from gdlab.widgets.base import BlittedFigure, Demo
+from gdlab.widgets.base import BlittedFigure, Demo, widgets
 
 
 def _slope(f: Callable[[float], float], x: float, h: float = 1e-5) -> float:
