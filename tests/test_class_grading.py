@@ -5,7 +5,8 @@ student; an invalid notebook, JSON that is not a notebook, a misnamed one) is gr
 plain serial `nbgrader autograde` and once by the batch command, which is SIGKILLed midway and
 started again. The tests then check the scores, the feedback, grades.csv, the report, the backup,
 and that only new or changed submissions are graded again. And a grading worker killed in the very
-first milliseconds of its sandbox's start leaves no sandbox running, and a killed kernel no folder in /tmp.
+first milliseconds of its sandbox's start leaves no sandbox running, and a killed kernel no folder in /tmp
+(nor, once the next run starts, a killed run).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +129,7 @@ class GradedClass:
     before_resume: dict[tuple[str, str], str]
     orphans: set[int]
     resume: object
+    left_behind: tuple[set[str], set[str]]  # the killed run's private folders in /tmp: before the resume, after it
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +160,18 @@ def graded(tmp_path_factory) -> GradedClass:
     for pid in orphans:  # do not leave them behind, whatever the test says
         os.kill(pid, signal.SIGKILL)
     before = records(root)
+    left = left_behind(family | {killed.pid})
     resume = batch.run(root=root, workers=2, progress=False)
     assert plain_run.wait(timeout=300) == 1, "nbgrader should have failed on the broken submissions"
-    return GradedClass(root, plain, before, orphans, resume)
+    return GradedClass(root, plain, before, orphans, resume, (left, left_behind(family | {killed.pid})))
+
+
+def left_behind(pids: set[int]) -> set[str]:
+    """The private folders (gdgrade.untrusted.sandbox.private_folder) that these processes made in the temporary folder."""
+    from gdgrade.untrusted.sandbox import LEFT_BEHIND
+
+    return {name for name in os.listdir(tempfile.gettempdir())
+            if (match := LEFT_BEHIND.match(name)) and int(match.group(1)) in pids}
 
 
 def test_killed_run_resumes_without_regrading_or_losing_grades(graded):
@@ -173,6 +185,13 @@ def test_killed_run_resumes_without_regrading_or_losing_grades(graded):
     assert set(scores(graded.root)) == GRADABLE
     with sqlite3.connect(graded.root / "grading" / "gradebook.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_next_run_removes_what_the_killed_run_left_in_tmp(graded):
+    """The killed run could not remove its font list and its kernels' folders: does the next run remove them?"""
+    before, after = graded.left_behind
+    assert any(name.startswith("gdlab-fonts-") for name in before), f"the killed run left no font list: {before}"
+    assert not after, f"still in {tempfile.gettempdir()} after the next run: {sorted(after)}"
 
 
 def test_scores_match_plain_nbgrader(graded):
@@ -386,6 +405,36 @@ def running(marker: str) -> list[str]:
     """The processes, bwrap itself aside, whose command line runs `sleep <marker>`: a wrapper, or the command."""
     found = subprocess.run(["pgrep", "-a", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.splitlines()
     return [line for line in found if line.split()[1] != "bwrap"]
+
+
+def test_only_the_folders_of_ended_processes_are_removed(tmp_path, monkeypatch):
+    """Does remove_left_behind remove an ended process's folders (its own, or as root its sandbox user's), and keep a
+    running process's, another user's, a symlink (and where it points), a file and other names?"""
+    from gdgrade.untrusted.sandbox import remove_left_behind, sandbox_uid
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    dead = tmp_path / f"gdlab-kernel-{ended.pid}-a"
+    (dead / "work").mkdir(parents=True)
+    (dead / "work" / "written.bin").write_bytes(b"student output")
+    removed = {dead}
+    kept = [tmp_path / f"gdlab-fonts-{os.getpid()}-b", tmp_path / f"gdlab-other-{ended.pid}-c", tmp_path / "elsewhere"]
+    for folder in kept:
+        folder.mkdir()
+    (tmp_path / f"gdlab-check-{ended.pid}-d").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / f"gdlab-kernel-{ended.pid}-e").write_text("a file")
+    kept += [tmp_path / f"gdlab-check-{ended.pid}-d", tmp_path / f"gdlab-kernel-{ended.pid}-e"]
+    if os.geteuid() == 0:  # grading as root, a kernel's folder belongs to the sandbox user of the worker named in it
+        sandboxed, foreign = tmp_path / f"gdlab-kernel-{ended.pid}-f", tmp_path / f"gdlab-kernel-{ended.pid}-g"
+        for folder, uid in ((sandboxed, sandbox_uid(ended.pid)), (foreign, 12345)):
+            folder.mkdir()
+            os.chown(folder, uid, uid)
+        removed.add(sandboxed)
+        kept.append(foreign)
+    assert set(remove_left_behind()) == removed
+    assert not any(folder.exists() for folder in removed)
+    assert all(os.path.lexists(path) for path in kept)
 
 
 def test_a_killed_kernel_leaves_no_folder_behind(tmp_path):

@@ -65,9 +65,10 @@ class Pool:
 
     def __init__(self, size: int, config, log_path: Path, timeout: float = TASK_TIMEOUT,
                  feedback_worker: bool = True) -> None:
-        from gdgrade.untrusted.sandbox import Sandbox, font_cache
+        from gdgrade.untrusted.sandbox import Sandbox, font_cache, remove_left_behind
 
         self.config, self.log_path, self.timeout = config, log_path, timeout
+        remove_left_behind()  # kernel folders and font lists of earlier runs' killed processes
         self.fonts = font_cache() if Sandbox(config=config).isolate else None  # built once, for every worker's kernels
         self.held: dict[tuple[str, str], float] = {}  # seconds each submission held a worker, all its steps
         self.context = worker_context()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -179,6 +180,50 @@ def working_folder(jail: Path, released: Path | None, ignore: list[str]) -> Path
     return work
 
 
+LEFT_BEHIND = re.compile(r"gdlab-(?:fonts|kernel|check)-(\d+)-")  # private_folder's names: what, and whose
+
+
+def private_folder(kind: str) -> Path:
+    """A new folder for this process in the temporary folder, named for what it holds ("kernel", "fonts", "check") and
+    for the process, so that a later batch can tell it was left behind (remove_left_behind)."""
+    return Path(tempfile.mkdtemp(prefix=f"gdlab-{kind}-{os.getpid()}-"))
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this pid exists (of any user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_left_behind() -> list[Path]:
+    """Remove the private folders of this user's grading processes that no longer run, and return them.
+
+    A process removes its own when it ends; one that was killed (an overrunning worker, a run stopped with kill -9)
+    cannot, and its kernels' folders keep whatever the student code wrote there. Only real folders are touched, owned by
+    this user or, grading as root, by the sandbox user of the process named in them.
+    """
+    removed = []
+    for entry in os.scandir(tempfile.gettempdir()):
+        match = LEFT_BEHIND.match(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(match.group(1))
+        owners = {os.geteuid()} | ({sandbox_uid(pid)} if os.geteuid() == 0 else set())
+        try:
+            owner = entry.stat(follow_symlinks=False).st_uid
+        except OSError:  # removed meanwhile
+            continue
+        if owner in owners and not _running(pid):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
 MPLCONFIGDIR = Path("/tmp/matplotlib")  # the kernel's matplotlib folder, inside the sandbox's empty /tmp
 
 
@@ -203,8 +248,8 @@ def _built_font_cache() -> tuple[Path, ...]:
     Without it every kernel starts with an empty matplotlib folder and scans the fonts again
     (about 0.2 s a notebook). It is built with an empty home, so it lists only the system's fonts.
     """
-    folder = Path(tempfile.mkdtemp(prefix="gdlab-fonts-"))
-    atexit.register(shutil.rmtree, folder, True)
+    folder = private_folder("fonts")
+    atexit.register(shutil.rmtree, folder, True)  # or, if this process is killed, the next batch (remove_left_behind)
     env = {**os.environ, "MPLCONFIGDIR": str(folder), "HOME": str(folder), "XDG_DATA_HOME": str(folder)}
     try:
         subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True, timeout=120, check=True)
@@ -232,9 +277,9 @@ def font_cache_args() -> list[str]:
     return args
 
 
-def sandbox_uid() -> int:
-    """The unprivileged user this worker's kernels run as (when grading as root)."""
-    return SANDBOX_UIDS + os.getpid() % 100_000
+def sandbox_uid(pid: int | None = None) -> int:
+    """The unprivileged user the kernels of this worker (or of the worker `pid`) run as, when grading as root."""
+    return SANDBOX_UIDS + (os.getpid() if pid is None else pid) % 100_000
 
 
 def bubblewrap_args(cwd: Path, jail: Path, hidden: list[Path], as_root: bool, limits: Sandbox,
@@ -290,7 +335,7 @@ KERNEL_IMPORTS = "import ipykernel.kernelapp, gdlab"
 def environment_problem(config) -> str | None:
     """Why a kernel could not start in the sandbox with this Python environment, or None: tried once before grading."""
     as_root = os.geteuid() == 0
-    jail = Path(tempfile.mkdtemp(prefix="gdlab-check-"))
+    jail = private_folder("check")
     try:
         if as_root:
             os.chown(jail, sandbox_uid(), sandbox_uid())
@@ -324,7 +369,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if isolate and (problem := bubblewrap_problem()):
             raise RuntimeError(f"cannot start a sandboxed kernel: {problem}")
         as_root = isolate and os.geteuid() == 0
-        self.jail = Path(tempfile.mkdtemp(prefix="gdlab-kernel-"))
+        self.jail = private_folder("kernel")
         self.transport = "ipc" if isolate else self.transport
         self.connection_file = str(self.jail / "kernel.json")
         if isolate:
