@@ -65,10 +65,9 @@ class Pool:
 
     def __init__(self, size: int, config, log_path: Path, timeout: float = TASK_TIMEOUT,
                  feedback_worker: bool = True) -> None:
-        from gdgrade.untrusted.sandbox import Sandbox, font_cache, remove_left_behind
+        from gdgrade.untrusted.sandbox import Sandbox, font_cache
 
         self.config, self.log_path, self.timeout = config, log_path, timeout
-        remove_left_behind()  # kernel folders and font lists of earlier runs' killed processes
         self.fonts = font_cache() if Sandbox(config=config).isolate else None  # built once, for every worker's kernels
         self.held: dict[tuple[str, str], float] = {}  # seconds each submission held a worker, all its steps
         self.context = worker_context()
@@ -207,6 +206,7 @@ def run(
     from gdgrade.course import CourseError
     from gdgrade.export import write_csv
     from gdgrade.report import write_report
+    from gdgrade.untrusted.sandbox import remove_left_behind
 
     start = time.perf_counter()
     try:
@@ -223,6 +223,7 @@ def run(
     course.report.mkdir(parents=True, exist_ok=True)
     config.CourseDirectory.db_url = db_url
     _check_sandbox(config, limits)
+    remove_left_behind()  # the kernel folders and font lists of earlier runs' killed processes
     notebooks = {a: state.release_contents(course.release / a)[0] for a in known}
     submissions, problems = state.discover(course, chosen, known, notebooks)
     wanted = workers or default_workers()
