@@ -36,6 +36,17 @@ def test_every_option_has_its_help(tmp_path):
     assert "--GradingFolders.directory" in usage and "--Sandbox.deadline" in usage and "--Sandbox.memory_mb" in usage
 
 
+def test_help_examples_name_existing_assignments():
+    """Does every example in the commands' help name only assignments this course has?"""
+    import re
+
+    from coursekit import assignment_ids
+    from gdgrade.apps import GdgradeApp
+
+    named = {word for command in GdgradeApp.subcommands.values() for word in re.findall(r"\b\d\d-[a-z-]+", command[0].examples)}
+    assert named and named <= set(assignment_ids()), f"examples name assignments the course lacks: {named - set(assignment_ids())}"
+
+
 def test_a_folder_without_a_course_is_named(tmp_path):
     """Run outside a course, does each subcommand say which folder lacks nbgrader_config.py, with status 1?"""
     for command in ("release", "autograde"):

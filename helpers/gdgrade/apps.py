@@ -46,7 +46,7 @@ class GdgradeRelease(GdgradeCommand):
     name = "gdgrade release"
     description = ("Generate the student version of each assignment (all of them by default) from the course's source "
                    "folder into its release folder, and record it in the gradebook, with nbgrader's generate_assignment.")
-    examples = "gdgrade release\ngdgrade release 01-slope 02-learning-rate"
+    examples = "gdgrade release\ngdgrade release 01-slope 02-first-steps"
 
     def start(self) -> None:
         """Release the assignments named on the command line, or every one."""
