@@ -212,10 +212,12 @@ class TempCourse:
     root: Path
     assignment: str
     graded: dict = field(default_factory=dict)
+    db_url: str = field(init=False)  # the course's gradebook, read from its nbgrader_config.py once
 
     def __post_init__(self) -> None:
         new_course(self.root, [self.assignment], with_empty_gradebook=True)
         config = course_config(self.root)
+        self.db_url = config.CourseDirectory.db_url
         config.Execute.shutdown_kernel = "immediate"  # as gdgrade's workers: every cell has run by then (0.3 s a run)
         # Unix sockets in the course, as gdgrade's sandboxed kernels use: a TCP port that jupyter_client picked can be
         # taken by another process before the kernel binds it ("Address already in use"; the kernel dies at start).
@@ -245,8 +247,7 @@ class TempCourse:
             api = self.kept_kernel_api if kept_kernel else self.api
             result = api.autograde(self.assignment, student, force=True, create=True)
             assert result["success"], result.get("error") or result.get("log")
-            db_url = course_config(self.root).CourseDirectory.db_url
-            with Gradebook(db_url) as gradebook:
+            with Gradebook(self.db_url) as gradebook:
                 notebook = gradebook.find_submission_notebook(self.assignment, self.assignment, student)
                 self.graded[student] = {g.name: (g.score, g.max_score) for g in notebook.grades if g.auto_score is not None}
         return self.graded[student]
