@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -82,17 +83,16 @@ def write_course(dest: Path, notebooks: list[str], solved: bool = True, untouche
     """
     root = dest / "notebooks"
     for name in notebooks:
-        released = read(ROOT / "notebooks" / name / f"{name}.ipynb")
         solution_path = ROOT / "solutions" / name / f"{name}.ipynb"
         if untouched:
-            student = released
+            student = read(ROOT / "notebooks" / name / f"{name}.ipynb")
             if answers_before and name in answers_before:
-                student = answered_above(released, read(solution_path), answers_before[name])
+                student = answered_above(student, read(solution_path), answers_before[name])
             (root / name).mkdir(parents=True, exist_ok=True)
             nbformat.write(student, str(root / name / f"{name}.ipynb"))
         if solved:
             (root / "solved" / name).mkdir(parents=True, exist_ok=True)
-            nbformat.write(read(solution_path), str(root / "solved" / name / f"{name}.ipynb"))
+            shutil.copyfile(solution_path, root / "solved" / name / f"{name}.ipynb")
     return root
 
 
